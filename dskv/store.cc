@@ -1,0 +1,196 @@
+#include "dskv/store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+#include <system_error>
+
+#include "dskv/key.h"
+#include "dskv/shard_map.h"
+#include "persist/file_system.h"
+#include "persist/janitor.h"
+#include "persist/loader.h"
+
+namespace dskv {
+namespace {
+
+// Creates `path` and its missing parents, or explains why it cannot be a
+// store directory.
+absl::Status PrepareDirectory(const std::string& path) {
+  if (path.empty()) {
+    return absl::InvalidArgumentError("store path must not be empty");
+  }
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(st)) {
+    if (!std::filesystem::is_directory(st)) {
+      return absl::FailedPreconditionError(
+          fmt::format("store path {:?} exists and is not a directory", path));
+    }
+    return absl::OkStatus();
+  }
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    return absl::ErrnoToStatus(
+        ec.value(), fmt::format("cannot create store directory {:?}", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateOptions(const Options& options) {
+  if (options.flush_interval <= std::chrono::milliseconds{0}) {
+    return absl::InvalidArgumentError(
+        "Options::flush_interval must be positive");
+  }
+  if (!(options.compaction_dead_ratio > 0)) {
+    return absl::InvalidArgumentError(
+        "Options::compaction_dead_ratio must be positive");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ClosedError() {
+  return absl::FailedPreconditionError("the store is closed");
+}
+
+}  // namespace
+
+class Store::Impl {
+ public:
+  Impl(Options options, std::unique_ptr<DirectoryLock> lock)
+      : options_(options), lock_(std::move(lock)) {}
+
+  const Options options_;
+  ShardMap map_;
+  LoadReport load_report_;  // Its files moved to the janitor.
+  std::unique_ptr<Janitor> janitor_;
+
+  // Serializes Close; a second Close waits for the first to finish.
+  std::mutex close_mu_;
+  bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
+  // Read without close_mu_ by Flush and GetStats, which have no shard to ask.
+  std::atomic<bool> closing_{false};
+
+  std::unique_ptr<DirectoryLock> lock_;
+
+  // In kSync mode, waits until the change numbered `sequence` is durable.
+  absl::Status AfterWrite(absl::StatusOr<std::uint64_t> sequence) {
+    if (!sequence.ok()) return sequence.status();
+    if (options_.durability == Durability::kAsync) return absl::OkStatus();
+    return janitor_->WaitDurable(*sequence);
+  }
+};
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
+                                                   Options options) {
+  if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
+  if (absl::Status s = PrepareDirectory(path); !s.ok()) return s;
+  FileSystem* fs =
+      options.file_system != nullptr ? options.file_system : PosixFileSystem();
+  absl::StatusOr<std::unique_ptr<DirectoryLock>> lock = fs->LockDirectory(path);
+  if (!lock.ok()) return lock.status();
+
+  auto impl = std::make_unique<Impl>(options, *std::move(lock));
+  absl::StatusOr<LoadReport> loaded =
+      LoadCollections(*fs, path, options.salvage, impl->map_);
+  if (!loaded.ok()) return loaded.status();
+  impl->load_report_ = *std::move(loaded);
+
+  Janitor::Settings settings;
+  settings.dir = path;
+  settings.fs = fs;
+  settings.flush_interval = options.flush_interval;
+  settings.compaction_min_bytes = options.compaction_min_bytes;
+  settings.compaction_dead_ratio = options.compaction_dead_ratio;
+  impl->janitor_ = std::make_unique<Janitor>(
+      &impl->map_, std::move(settings), std::move(impl->load_report_.files));
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() { Close().IgnoreError(); }
+
+absl::StatusOr<std::string> Store::Get(std::string_view key) const {
+  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  if (!ref.ok()) return ref.status();
+  return impl_->map_.Get(*ref);
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::GetAll(
+    std::string_view collection) const {
+  if (absl::Status s = ValidateCollection(collection); !s.ok()) return s;
+  absl::StatusOr<ShardMap::Pairs> pairs = impl_->map_.GetAll(collection);
+  if (pairs.ok()) {
+    std::sort(pairs->begin(), pairs->end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  return pairs;
+}
+
+absl::Status Store::Put(std::string_view key, std::string_view value) {
+  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  if (!ref.ok()) return ref.status();
+  if (absl::Status s =
+          ValidateValueSize(value.size(), impl_->options_.max_value_size);
+      !s.ok()) {
+    return s;
+  }
+  return impl_->AfterWrite(impl_->map_.Put(*ref, std::string(value)));
+}
+
+absl::Status Store::Delete(std::string_view key) {
+  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  if (!ref.ok()) return ref.status();
+  return impl_->AfterWrite(impl_->map_.Delete(*ref));
+}
+
+absl::Status Store::DeleteAll(std::string_view collection) {
+  if (absl::Status s = ValidateCollection(collection); !s.ok()) return s;
+  return impl_->AfterWrite(impl_->map_.DeleteAll(collection));
+}
+
+absl::Status Store::Flush() {
+  if (impl_->closing_.load(std::memory_order_acquire)) return ClosedError();
+  return impl_->janitor_->WaitDurable(impl_->map_.LastSequence());
+}
+
+absl::Status Store::Close() {
+  std::lock_guard lock(impl_->close_mu_);
+  if (impl_->closed_) return absl::OkStatus();
+  impl_->closed_ = true;
+  impl_->closing_.store(true, std::memory_order_release);
+  // No change can be made after this, so the janitor's last pass gets all.
+  impl_->map_.Close();
+  absl::Status status = impl_->janitor_->Stop();
+  impl_->lock_.reset();
+  return status;
+}
+
+absl::StatusOr<Stats> Store::GetStats() const {
+  if (impl_->closing_.load(std::memory_order_acquire)) return ClosedError();
+  const ShardMap::Totals totals = impl_->map_.GetTotals();
+  const Janitor::Counters counters = impl_->janitor_->GetCounters();
+  const LoadReport& loaded = impl_->load_report_;
+  Stats stats;
+  stats.keys = totals.keys;
+  stats.collections = totals.collections;
+  stats.bytes = totals.bytes;
+  stats.dirty_keys = totals.dirty_keys;
+  stats.bytes_written = counters.bytes_written;
+  stats.syncs = counters.syncs;
+  stats.compactions = counters.compactions;
+  stats.janitor_passes = counters.passes;
+  stats.failed_janitor_passes = counters.failed_passes;
+  stats.last_io_error = counters.last_error;
+  stats.torn_tails_truncated = loaded.torn_tails;
+  stats.torn_bytes_truncated = loaded.torn_bytes;
+  stats.corrupt_regions_skipped = loaded.corrupt_regions;
+  stats.corrupt_bytes_skipped = loaded.corrupt_bytes;
+  stats.corrupt_files_set_aside = loaded.corrupt_files;
+  return stats;
+}
+
+}  // namespace dskv

@@ -1,0 +1,218 @@
+// dskv: an embeddable key-value store that serves every read and write from
+// memory and persists in the background.
+//
+// Keys name a member of a collection: "collection/member", split at the first
+// '/'. All members of a collection can be read or deleted together.
+//
+//   absl::StatusOr<std::unique_ptr<dskv::Store>> store =
+//       dskv::Store::Open("/var/lib/myapp/db");
+//   if (!store.ok()) return store.status();
+//   absl::Status s = (*store)->Put("artist/daft_punk", "epic");
+//   absl::StatusOr<std::string> v = (*store)->Get("artist/daft_punk");
+//
+// A janitor thread persists changes in the background to one file per
+// collection; Open loads them again. Options::durability chooses whether a
+// write returns before or after it is on disk.
+//
+// Errors are reported through absl::Status; no method throws. Every method of
+// Store may be called from any number of threads at once.
+
+#ifndef DSKV_STORE_H_
+#define DSKV_STORE_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace dskv {
+
+// Limits on keys. A key is "collection/member", split at the first '/'.
+//
+// Collection names are 1 to kMaxCollectionSize bytes and may hold any byte
+// except '/'. Members are 1 to kMaxMemberSize bytes and may hold any byte,
+// '/' included: "a//b" is member "/b" of collection "a".
+inline constexpr std::size_t kMaxCollectionSize = 255;
+inline constexpr std::size_t kMaxMemberSize = 65536;
+
+class FileSystem;  // persist/file_system.h; for tests that inject faults.
+
+// When a write is acknowledged, relative to when it is durable.
+enum class Durability {
+  // Put, Delete and DeleteAll return once the change is in memory. The
+  // janitor thread writes it to disk within Options::flush_interval under
+  // normal load; Flush() waits for that. A process crash loses changes not
+  // yet written; see README.md, "Durability".
+  kAsync,
+  // Put, Delete and DeleteAll return once the change is written and synced
+  // to disk. Concurrent writers share syncs (group commit).
+  kSync,
+};
+
+// Settings chosen when a store is opened. Default-constructed Options are the
+// recommended settings.
+struct Options {
+  // Largest value Put accepts, in bytes; larger values are rejected with
+  // InvalidArgument. Values of 0 bytes are always allowed.
+  // Default: 256 MiB.
+  std::size_t max_value_size = std::size_t{256} << 20;
+
+  // See Durability. Default: kAsync.
+  Durability durability = Durability::kAsync;
+
+  // In kAsync mode, the longest a change waits in memory before the janitor
+  // starts writing it, under normal load. Shorter intervals lose less to a
+  // crash and coalesce fewer rewrites of the same key. Must be positive.
+  // Default: 100 ms.
+  std::chrono::milliseconds flush_interval{100};
+
+  // What Open does with a damaged record that valid records follow (a torn
+  // last record is always cut off: that is what a crash leaves). false: fail
+  // with DataLoss naming the file and byte offset. true: skip the damage,
+  // rewrite the collection's file without it, and count it in Stats; a file
+  // whose header is damaged is renamed to "<name>.corrupt" and ignored.
+  // Skipped damage may have held puts or deletes, so salvaged collections may
+  // hold stale values. Default: false.
+  bool salvage = false;
+
+  // A collection's file is compacted (rewritten from memory without dead
+  // records) once it is larger than compaction_min_bytes and its dead bytes
+  // exceed compaction_dead_ratio times its live bytes. Lower values keep
+  // files smaller at the cost of more rewriting. Defaults: 4 MiB and 1.0
+  // (the file is at most about twice its live data).
+  std::uint64_t compaction_min_bytes = std::uint64_t{4} << 20;
+  double compaction_dead_ratio = 1.0;
+
+  // Where files are read and written; null means the real file system. Must
+  // outlive the store. Tests set it to inject I/O faults.
+  FileSystem* file_system = nullptr;
+};
+
+// A store's counters, from Store::GetStats.
+struct Stats {
+  std::uint64_t keys = 0;
+  std::uint64_t collections = 0;
+  std::uint64_t bytes = 0;       // Members and values held in memory.
+  std::uint64_t dirty_keys = 0;  // Changed keys not yet handed to the janitor.
+
+  std::uint64_t bytes_written = 0;  // By the janitor, since Open.
+  std::uint64_t syncs = 0;          // File and directory syncs, since Open.
+  std::uint64_t compactions = 0;
+  std::uint64_t janitor_passes = 0;
+  std::uint64_t failed_janitor_passes = 0;
+  // The error of the janitor's latest pass; OK if it succeeded. While it is
+  // not OK, changes stay in memory and are retried.
+  absl::Status last_io_error;
+
+  // What Open found.
+  std::uint64_t torn_tails_truncated = 0;  // Files whose torn end was cut.
+  std::uint64_t torn_bytes_truncated = 0;
+  std::uint64_t corrupt_regions_skipped = 0;  // With Options::salvage only.
+  std::uint64_t corrupt_bytes_skipped = 0;
+  std::uint64_t corrupt_files_set_aside = 0;
+};
+
+// A store of collections of (member, value) pairs, opened on one directory.
+class Store {
+ public:
+  // Opens the store kept in the directory `path`, creating the directory and
+  // its missing parents if needed, and loads every collection into memory,
+  // verifying every checksum. The store holds a lock on the directory until
+  // it is closed.
+  //
+  // Errors: InvalidArgument if `path` is empty or `options` are invalid;
+  // FailedPrecondition if `path` exists and is not a directory, if another
+  // store (in this process or another) has the directory open (the message
+  // names its pid), or if a file has a format version this code does not
+  // know; DataLoss if a file is damaged (see Options::salvage); the error of
+  // the file system otherwise.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
+                                                     Options options = {});
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Closes the store if it is still open. No other thread may be using the
+  // store while it is destroyed.
+  ~Store();
+
+  // Returns a copy of the value stored at `key`.
+  //
+  // Errors: NotFound if no value is stored at `key`; InvalidArgument if `key`
+  // is malformed (see the limits above); FailedPrecondition after Close.
+  absl::StatusOr<std::string> Get(std::string_view key) const;
+
+  // Returns every (member, value) pair of `collection`, sorted by the bytes of
+  // the member. A collection with no members gives an empty vector.
+  //
+  // The result is not a snapshot: writes made while GetAll runs may or may
+  // not be seen, each pair on its own.
+  //
+  // Errors: InvalidArgument if `collection` is not a valid collection name
+  // (for example, it holds a '/'); FailedPrecondition after Close.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> GetAll(
+      std::string_view collection) const;
+
+  // Stores a copy of `value` at `key`, replacing any previous value. Later
+  // changes to the caller's buffer do not reach the store.
+  //
+  // Errors: InvalidArgument if `key` is malformed or `value` is larger than
+  // Options::max_value_size; FailedPrecondition after Close. On these errors
+  // the store is unchanged. In kSync mode, the I/O error that kept the change
+  // from becoming durable: the change is in memory and is retried.
+  absl::Status Put(std::string_view key, std::string_view value);
+
+  // Removes the value stored at `key`. Removing a missing key succeeds.
+  //
+  // Errors: InvalidArgument if `key` is malformed; FailedPrecondition after
+  // Close. On these errors the store is unchanged. In kSync mode, as Put.
+  absl::Status Delete(std::string_view key);
+
+  // Removes every member of `collection`. Removing a missing collection
+  // succeeds. Writes to the collection made while DeleteAll runs may or may
+  // not survive it, each on its own.
+  //
+  // Errors: InvalidArgument if `collection` is not a valid collection name;
+  // FailedPrecondition after Close. On these errors the store is unchanged.
+  // In kSync mode, as Put.
+  absl::Status DeleteAll(std::string_view collection);
+
+  // Returns once every change made before the call is durable: written to
+  // the files and synced, with the directory's entries.
+  //
+  // Errors: FailedPrecondition after Close; the I/O error that prevents
+  // durability (the changes stay in memory and are retried).
+  absl::Status Flush();
+
+  // Makes every change durable, stops the janitor and releases the
+  // directory. Afterwards every method returns FailedPrecondition. Closing a
+  // closed store succeeds and does nothing. Calls racing with Close either
+  // complete before it (and are made durable by it) or fail with
+  // FailedPrecondition.
+  //
+  // Errors: the I/O error of the last attempt to persist; the store is closed
+  // regardless, and changes that were not persisted are lost.
+  absl::Status Close();
+
+  // Returns the store's counters. Costs a walk over the shards' headers.
+  //
+  // Errors: FailedPrecondition after Close.
+  absl::StatusOr<Stats> GetStats() const;
+
+ private:
+  class Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dskv
+
+#endif  // DSKV_STORE_H_

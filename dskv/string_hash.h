@@ -1,0 +1,34 @@
+// Hash and equality for maps keyed by std::string that are probed with
+// std::string_view without building a std::string.
+//
+// Debian's Abseil is built with its own absl::string_view, distinct from
+// std::string_view, so absl's default transparent string hash does not accept
+// std::string_view keys.
+
+#ifndef DSKV_STRING_HASH_H_
+#define DSKV_STRING_HASH_H_
+
+#include <xxhash.h>
+
+#include <cstddef>
+#include <string_view>
+
+namespace dskv {
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const {
+    return XXH3_64bits(s.data(), s.size());
+  }
+};
+
+struct StringEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const {
+    return a == b;
+  }
+};
+
+}  // namespace dskv
+
+#endif  // DSKV_STRING_HASH_H_

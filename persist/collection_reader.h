@@ -1,0 +1,42 @@
+// Parses and verifies a whole collection file (format in persist/format.h).
+
+#ifndef DSKV_PERSIST_COLLECTION_READER_H_
+#define DSKV_PERSIST_COLLECTION_READER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "dskv/string_hash.h"
+
+namespace dskv {
+
+struct ParsedCollection {
+  // The collection's name, from the header.
+  std::string name;
+  // Its members as the file's records leave them.
+  absl::flat_hash_map<std::string, std::string, StringHash, StringEq> members;
+  // Size of the file without its torn tail: where the next record belongs.
+  std::uint64_t valid_size = 0;
+  // Bytes of an incomplete or damaged last record that nothing valid follows:
+  // what a crash during an append leaves. Not an error.
+  std::uint64_t torn_tail_bytes = 0;
+  // Salvage only: damaged regions skipped, and their bytes. A skipped region
+  // may have held puts and deletes, so the members may be stale.
+  std::uint64_t corrupt_regions = 0;
+  std::uint64_t corrupt_bytes = 0;
+};
+
+// Verifies every checksum of `contents`, the whole file, and returns what it
+// holds. A damaged record followed by a valid one is corruption: DataLoss
+// naming its byte offset, unless `salvage`, which skips to the next valid
+// record and counts the damage instead. A damaged header is always DataLoss;
+// a version this code does not know is FailedPrecondition.
+absl::StatusOr<ParsedCollection> ParseCollectionFile(std::string_view contents,
+                                                     bool salvage);
+
+}  // namespace dskv
+
+#endif  // DSKV_PERSIST_COLLECTION_READER_H_

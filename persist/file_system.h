@@ -1,0 +1,85 @@
+// FileSystem: the one seam through which dskv touches files. The store uses
+// PosixFileSystem(); tests substitute a file system that injects faults
+// (short writes, ENOSPC, EIO) to check that nothing acknowledged is lost.
+
+#ifndef DSKV_PERSIST_FILE_SYSTEM_H_
+#define DSKV_PERSIST_FILE_SYSTEM_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace dskv {
+
+// A file open for appending. Not thread-safe.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+
+  // Writes a prefix of `data` at the end of the file and returns its length,
+  // which may be short of data.size() (as write(2) may). Use Append.
+  virtual absl::StatusOr<std::size_t> Write(std::string_view data) = 0;
+
+  // Makes everything written so far durable (fdatasync).
+  virtual absl::Status Sync() = 0;
+
+  // Writes all of `data`, retrying short writes. On error a prefix of `data`
+  // may have reached the file.
+  absl::Status Append(std::string_view data);
+};
+
+// Holds an exclusive lock on a store directory until destroyed.
+class DirectoryLock {
+ public:
+  virtual ~DirectoryLock() = default;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  // Opens `path` for appending, creating it if it is missing; with
+  // `truncate`, empties it first.
+  virtual absl::StatusOr<std::unique_ptr<WritableFile>> OpenForAppend(
+      const std::string& path, bool truncate) = 0;
+
+  // Returns the whole contents of `path`. NotFound if it does not exist.
+  virtual absl::StatusOr<std::string> ReadFile(const std::string& path) = 0;
+
+  // Cuts `path` to `size` bytes and makes that durable.
+  virtual absl::Status Truncate(const std::string& path,
+                                std::uint64_t size) = 0;
+
+  // Atomically replaces `to` with `from` (rename(2)).
+  virtual absl::Status Rename(const std::string& from,
+                              const std::string& to) = 0;
+
+  // Removes the file `path`; NotFound if it does not exist.
+  virtual absl::Status Remove(const std::string& path) = 0;
+
+  // Makes the directory's entries (creations, renames, removals) durable.
+  virtual absl::Status SyncDirectory(const std::string& dir) = 0;
+
+  // Names (not paths) of the regular files in `dir`.
+  virtual absl::StatusOr<std::vector<std::string>> ListDirectory(
+      const std::string& dir) = 0;
+
+  // Takes an exclusive lock on the directory `dir`, held until the returned
+  // object is destroyed. If another holder has it, from this process or
+  // another, fails at once with FailedPrecondition naming the holder's pid.
+  virtual absl::StatusOr<std::unique_ptr<DirectoryLock>> LockDirectory(
+      const std::string& dir) = 0;
+};
+
+// The real file system. Never null; lives forever.
+FileSystem* PosixFileSystem();
+
+}  // namespace dskv
+
+#endif  // DSKV_PERSIST_FILE_SYSTEM_H_

@@ -1,0 +1,208 @@
+#include "persist/janitor.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "persist/format.h"
+
+namespace dskv {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Retry delays after failed passes.
+constexpr std::chrono::milliseconds kMinBackoff{10};
+constexpr std::chrono::milliseconds kMaxBackoff{2000};
+
+}  // namespace
+
+Janitor::Janitor(ShardMap* map, Settings settings, CollectionFiles files)
+    : map_(map), settings_(std::move(settings)), files_(std::move(files)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+Janitor::~Janitor() { Stop().IgnoreError(); }
+
+absl::Status Janitor::WaitDurable(std::uint64_t sequence) {
+  std::unique_lock lock(mu_);
+  if (durable_ >= sequence) return absl::OkStatus();
+  if (!stopped_) {
+    requested_ = std::max(requested_, sequence);
+    work_cv_.notify_one();
+  }
+  done_cv_.wait(lock, [&] {
+    return durable_ >= sequence || stopped_ ||
+           (attempted_ >= sequence && !last_error_.ok());
+  });
+  if (durable_ >= sequence) return absl::OkStatus();
+  return last_error_.ok() ? absl::FailedPreconditionError("the store is closed")
+                          : last_error_;
+}
+
+absl::Status Janitor::Stop() {
+  std::lock_guard stop(stop_mu_);
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    work_cv_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mu_);
+  return last_error_;
+}
+
+Janitor::Counters Janitor::GetCounters() const {
+  Counters counters;
+  counters.bytes_written = bytes_written_.load(std::memory_order_relaxed);
+  counters.syncs = syncs_.load(std::memory_order_relaxed);
+  counters.compactions = compactions_.load(std::memory_order_relaxed);
+  std::lock_guard lock(mu_);
+  counters.passes = passes_;
+  counters.failed_passes = failed_passes_;
+  counters.last_error = last_error_;
+  return counters;
+}
+
+void Janitor::Run() {
+  std::chrono::milliseconds backoff{0};
+  Clock::time_point next_pass = Clock::now() + settings_.flush_interval;
+  std::unique_lock lock(mu_);
+  while (true) {
+    work_cv_.wait_until(lock, next_pass,
+                        [&] { return stopping_ || requested_ > attempted_; });
+    const bool last = stopping_;
+    lock.unlock();
+    std::uint64_t sequence = 0;
+    const absl::Status status = Pass(&sequence);
+    lock.lock();
+    ++passes_;
+    attempted_ = sequence;
+    last_error_ = status;
+    if (status.ok()) {
+      durable_ = sequence;
+      backoff = std::chrono::milliseconds{0};
+    } else {
+      ++failed_passes_;
+      backoff = std::clamp(backoff * 2, kMinBackoff, kMaxBackoff);
+    }
+    if (last) stopped_ = true;
+    done_cv_.notify_all();
+    if (last) return;
+    next_pass =
+        Clock::now() + (status.ok() ? settings_.flush_interval : backoff);
+  }
+}
+
+absl::Status Janitor::Pass(std::uint64_t* sequence) {
+  ShardMap::DirtySnapshot snapshot = map_->Drain();
+  *sequence = snapshot.sequence;
+
+  // Collections to persist: changed, cleared, or left damaged by an earlier
+  // failure.
+  std::vector<std::string> todo;
+  for (const auto& [collection, changes] : snapshot.changes) {
+    todo.push_back(collection);
+  }
+  for (const std::string& collection : snapshot.cleared) {
+    if (!snapshot.changes.contains(collection)) todo.push_back(collection);
+  }
+  for (const auto& [collection, file] : files_) {
+    if (file.needs_rewrite && !snapshot.changes.contains(collection) &&
+        !snapshot.cleared.contains(collection)) {
+      todo.push_back(collection);
+    }
+  }
+
+  absl::Status first_error;
+  std::vector<std::string> appended;
+  std::vector<std::string> rewritten;
+  for (const std::string& collection : todo) {
+    const auto changes = snapshot.changes.find(collection);
+    absl::Status s = PersistCollection(
+        collection,
+        changes == snapshot.changes.end() ? nullptr : &changes->second,
+        snapshot.cleared.contains(collection), &appended, &rewritten);
+    if (first_error.ok()) first_error.Update(s);
+  }
+
+  for (const std::string& collection : appended) {
+    CollectionFile& file = files_[collection];
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+    if (absl::Status s = file.writer->Sync(); !s.ok()) {
+      // The kernel may have dropped the unsynced pages: only a rewrite
+      // from memory makes the file trustworthy again.
+      file.needs_rewrite = true;
+      first_error.Update(s);
+    }
+  }
+  if (!rewritten.empty()) {
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+    if (absl::Status s = settings_.fs->SyncDirectory(settings_.dir); !s.ok()) {
+      for (const std::string& collection : rewritten) {
+        if (auto f = files_.find(collection); f != files_.end()) {
+          f->second.needs_rewrite = true;
+        }
+      }
+      first_error.Update(s);
+    }
+  }
+  return first_error;
+}
+
+absl::Status Janitor::PersistCollection(
+    const std::string& collection, const std::vector<ShardMap::Change>* changes,
+    bool cleared, std::vector<std::string>* appended,
+    std::vector<std::string>* rewritten) {
+  CollectionFile& file = files_[collection];
+  bool rewrite = cleared || file.needs_rewrite || !file.exists;
+  std::string records;
+  if (!rewrite && changes != nullptr) {
+    for (const ShardMap::Change& change : *changes) {
+      format::AppendRecord(change.value.has_value()
+                               ? format::RecordType::kPut
+                               : format::RecordType::kDelete,
+                           change.member, change.value.value_or(""), &records);
+    }
+    if (ShouldCompact(collection, file.size + records.size())) {
+      rewrite = true;
+      compactions_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  if (rewrite) {
+    const bool existed = file.exists;
+    absl::StatusOr<std::uint64_t> written =
+        RewriteCollectionFile(*settings_.fs, settings_.dir, collection,
+                              map_->CopyCollection(collection), file);
+    if (!written.ok()) return written.status();
+    if (*written > 0) {
+      bytes_written_.fetch_add(*written, std::memory_order_relaxed);
+      syncs_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (*written > 0 || existed) rewritten->push_back(collection);
+    if (!file.exists) files_.erase(collection);
+    return absl::OkStatus();
+  }
+
+  if (records.empty()) return absl::OkStatus();
+  absl::Status s = AppendToCollectionFile(
+      *settings_.fs, CollectionPath(settings_.dir, collection), records, file);
+  if (!s.ok()) return s;
+  bytes_written_.fetch_add(records.size(), std::memory_order_relaxed);
+  appended->push_back(collection);
+  return absl::OkStatus();
+}
+
+bool Janitor::ShouldCompact(const std::string& collection,
+                            std::uint64_t size_after_append) const {
+  if (size_after_append < settings_.compaction_min_bytes) return false;
+  const auto [members, bytes] = map_->CollectionSize(collection);
+  const std::uint64_t live = format::HeaderSize(collection.size()) +
+                             members * format::kRecordHeaderSize + bytes;
+  if (size_after_append <= live) return false;
+  return static_cast<double>(size_after_append - live) >
+         settings_.compaction_dead_ratio * static_cast<double>(live);
+}
+
+}  // namespace dskv

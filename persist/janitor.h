@@ -1,0 +1,118 @@
+// Janitor: the thread that makes a store's changes durable.
+//
+// Every pass drains the ShardMap's dirty record and, for each changed
+// collection, either appends the changed members' latest states to its file
+// or rewrites the file from memory (new collection, DeleteAll, compaction,
+// recovery from an I/O error). Then it syncs every file it touched and, if
+// files were created, renamed or removed, the directory. A pass that fully
+// succeeds makes every change numbered up to its snapshot durable.
+//
+// Passes run every `flush_interval`, and at once when a caller waits for a
+// change to become durable; callers waiting together share a pass (group
+// commit). After a failed pass the janitor retries with growing delays; the
+// changes stay in memory and the affected collections are rewritten whole.
+
+#ifndef DSKV_PERSIST_JANITOR_H_
+#define DSKV_PERSIST_JANITOR_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "dskv/shard_map.h"
+#include "persist/collection_file.h"
+#include "persist/file_system.h"
+
+namespace dskv {
+
+class Janitor {
+ public:
+  struct Settings {
+    std::string dir;
+    FileSystem* fs = nullptr;
+    std::chrono::milliseconds flush_interval{100};
+    // A file is compacted (rewritten from memory) when it is larger than
+    // compaction_min_bytes and its dead bytes exceed compaction_dead_ratio
+    // times its live bytes.
+    std::uint64_t compaction_min_bytes = 0;
+    double compaction_dead_ratio = 1.0;
+  };
+
+  struct Counters {
+    std::uint64_t bytes_written = 0;
+    std::uint64_t syncs = 0;
+    std::uint64_t compactions = 0;
+    std::uint64_t passes = 0;
+    std::uint64_t failed_passes = 0;
+    absl::Status last_error;  // Of the latest pass; OK if it succeeded.
+  };
+
+  // Starts the janitor thread. `files` describes the files Open found.
+  Janitor(ShardMap* map, Settings settings, CollectionFiles files);
+  ~Janitor();
+
+  Janitor(const Janitor&) = delete;
+  Janitor& operator=(const Janitor&) = delete;
+
+  // Blocks until every change numbered up to `sequence` is durable. Returns
+  // the error of the pass that should have made it so if that pass failed;
+  // the changes stay pending and are retried.
+  absl::Status WaitDurable(std::uint64_t sequence);
+
+  // Runs a last pass, after the map has been closed, and stops the thread.
+  // Returns the last pass's status. Idempotent.
+  absl::Status Stop();
+
+  Counters GetCounters() const;
+
+ private:
+  void Run();
+  // One pass; called on the janitor thread only. Sets `sequence` to the
+  // snapshot's: on success every change numbered up to it is durable.
+  absl::Status Pass(std::uint64_t* sequence);
+  // Persists one collection's changes (null: none, only a pending rewrite).
+  // Adds its name to `appended` if its file needs a sync, to `rewritten` if
+  // the directory does.
+  absl::Status PersistCollection(const std::string& collection,
+                                 const std::vector<ShardMap::Change>* changes,
+                                 bool cleared,
+                                 std::vector<std::string>* appended,
+                                 std::vector<std::string>* rewritten);
+  bool ShouldCompact(const std::string& collection,
+                     std::uint64_t size_after_append) const;
+
+  ShardMap* const map_;
+  const Settings settings_;
+  // Touched only by the janitor thread.
+  CollectionFiles files_;
+
+  std::atomic<std::uint64_t> bytes_written_{0};
+  std::atomic<std::uint64_t> syncs_{0};
+  std::atomic<std::uint64_t> compactions_{0};
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;  // Wakes the janitor.
+  std::condition_variable done_cv_;  // Wakes waiters after each pass.
+  std::uint64_t requested_ ABSL_GUARDED_BY(mu_) = 0;  // Highest waited for.
+  std::uint64_t attempted_ ABSL_GUARDED_BY(mu_) = 0;  // Latest pass's sequence.
+  std::uint64_t durable_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status last_error_ ABSL_GUARDED_BY(mu_);
+  std::uint64_t passes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t failed_passes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+
+  std::mutex stop_mu_;  // Serializes Stop.
+  std::thread thread_;
+};
+
+}  // namespace dskv
+
+#endif  // DSKV_PERSIST_JANITOR_H_

@@ -1,0 +1,202 @@
+// The POSIX implementation of FileSystem.
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "persist/file_system.h"
+
+namespace dskv {
+namespace {
+
+absl::Status PosixError(int error, std::string_view what,
+                        const std::string& path) {
+  return absl::ErrnoToStatus(error, fmt::format("{} {:?}", what, path));
+}
+
+// Closes a file descriptor on scope exit.
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+class PosixWritableFile : public WritableFile {
+ public:
+  PosixWritableFile(int fd, std::string path)
+      : fd_(fd), path_(std::move(path)) {}
+
+  absl::StatusOr<std::size_t> Write(std::string_view data) override {
+    while (true) {
+      const ssize_t n = ::write(fd_.get(), data.data(), data.size());
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) return PosixError(errno, "cannot write", path_);
+    }
+  }
+
+  absl::Status Sync() override {
+    if (::fdatasync(fd_.get()) != 0) {
+      return PosixError(errno, "cannot sync", path_);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  FdCloser fd_;
+  const std::string path_;
+};
+
+class PosixDirectoryLock : public DirectoryLock {
+ public:
+  explicit PosixDirectoryLock(int fd) : fd_(fd) {}
+  // Closing the descriptor releases the flock.
+
+ private:
+  FdCloser fd_;
+};
+
+class Posix : public FileSystem {
+ public:
+  absl::StatusOr<std::unique_ptr<WritableFile>> OpenForAppend(
+      const std::string& path, bool truncate) override {
+    const int flags =
+        O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0);
+    const int fd = ::open(path.c_str(), flags, 0644);
+    if (fd < 0) return PosixError(errno, "cannot open", path);
+    return std::make_unique<PosixWritableFile>(fd, path);
+  }
+
+  absl::StatusOr<std::string> ReadFile(const std::string& path) override {
+    FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return PosixError(errno, "cannot open", path);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) {
+      return PosixError(errno, "cannot stat", path);
+    }
+    std::string contents(static_cast<std::size_t>(st.st_size), '\0');
+    std::size_t done = 0;
+    while (done < contents.size()) {
+      const ssize_t n =
+          ::read(fd.get(), contents.data() + done, contents.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return PosixError(errno, "cannot read", path);
+      if (n == 0) break;  // Shrunk since fstat.
+      done += static_cast<std::size_t>(n);
+    }
+    contents.resize(done);
+    return contents;
+  }
+
+  absl::Status Truncate(const std::string& path, std::uint64_t size) override {
+    FdCloser fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (fd.get() < 0) return PosixError(errno, "cannot open", path);
+    if (::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
+      return PosixError(errno, "cannot truncate", path);
+    }
+    if (::fdatasync(fd.get()) != 0) {
+      return PosixError(errno, "cannot sync", path);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Rename(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      return PosixError(errno, "cannot rename", from);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Remove(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) {
+      return PosixError(errno, "cannot remove", path);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status SyncDirectory(const std::string& dir) override {
+    FdCloser fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0) return PosixError(errno, "cannot open directory", dir);
+    if (::fsync(fd.get()) != 0) {
+      return PosixError(errno, "cannot sync directory", dir);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListDirectory(
+      const std::string& dir) override {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return PosixError(errno, "cannot list directory", dir);
+    std::vector<std::string> names;
+    errno = 0;
+    while (const struct dirent* e = ::readdir(d)) {
+      if (e->d_type == DT_REG || e->d_type == DT_UNKNOWN) {
+        names.emplace_back(e->d_name);
+      }
+    }
+    const int error = errno;
+    ::closedir(d);
+    if (error != 0) return PosixError(error, "cannot list directory", dir);
+    return names;
+  }
+
+  absl::StatusOr<std::unique_ptr<DirectoryLock>> LockDirectory(
+      const std::string& dir) override {
+    const std::string path = dir + "/LOCK";
+    FdCloser fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (fd.get() < 0) return PosixError(errno, "cannot open lock file", path);
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK) {
+        return PosixError(errno, "cannot lock", path);
+      }
+      char pid[32] = {};
+      const ssize_t n = ::pread(fd.get(), pid, sizeof(pid) - 1, 0);
+      return absl::FailedPreconditionError(
+          fmt::format("store {:?} is already open (locked by pid {})", dir,
+                      n > 0 ? std::string_view(pid, static_cast<std::size_t>(n))
+                            : std::string_view("unknown")));
+    }
+    // Record the holder so that the next opener can say who it is.
+    const std::string pid = std::to_string(::getpid());
+    if (::ftruncate(fd.get(), 0) != 0 ||
+        ::pwrite(fd.get(), pid.data(), pid.size(), 0) !=
+            static_cast<ssize_t>(pid.size())) {
+      return PosixError(errno, "cannot write lock file", path);
+    }
+    return std::make_unique<PosixDirectoryLock>(fd.release());
+  }
+};
+
+}  // namespace
+
+absl::Status WritableFile::Append(std::string_view data) {
+  while (!data.empty()) {
+    absl::StatusOr<std::size_t> n = Write(data);
+    if (!n.ok()) return n.status();
+    if (*n == 0) {
+      return absl::ResourceExhaustedError("write made no progress");
+    }
+    data.remove_prefix(*n);
+  }
+  return absl::OkStatus();
+}
+
+FileSystem* PosixFileSystem() {
+  static FileSystem* const fs = new Posix;
+  return fs;
+}
+
+}  // namespace dskv

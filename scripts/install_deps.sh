@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages dskv needs, if any are missing. Idempotent and
+# quiet: prints nothing when everything is already installed.
+#
+#   scripts/install_deps.sh           # build, test and benchmark dependencies
+#   scripts/install_deps.sh --fuzz    # also clang and libFuzzer's runtime
+set -euo pipefail
+
+packages=(bazel-bootstrap libabsl-dev libfmt-dev libxxhash-dev libgtest-dev
+  libbenchmark-dev git)
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "install_deps.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install_deps.sh: need root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "Installing ${missing[*]} ..." >&2
+log=$(mktemp)
+if ! { "${sudo[@]}" apt-get update -qq &&
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "install_deps.sh: apt-get failed" >&2
+  exit 1
+fi
+rm -f "$log"

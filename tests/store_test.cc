@@ -1,0 +1,720 @@
+// Tests of the documented behaviour of dskv::Store, one thread at a time.
+// concurrency_test.cc covers calls made from many threads at once.
+
+#include "dskv/store.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <memory>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gtest/gtest.h"
+#include "tests/temp_dir.h"
+
+namespace dskv {
+namespace {
+
+using ::dskv_test::TempDirTest;
+using ::std::string_literals::operator""s;
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+// Shows bytes in a failure message: escaped, and cut short if long.
+std::string Describe(std::string_view bytes) {
+  constexpr std::size_t kMaxShown = 40;
+  std::string shown = ::testing::PrintToString(
+      std::string(bytes.substr(0, std::min(bytes.size(), kMaxShown))));
+  if (bytes.size() <= kMaxShown) return shown;
+  std::ostringstream out;
+  out << shown << "... (" << bytes.size() << " bytes)";
+  return out.str();
+}
+
+std::string Describe(const Pairs& pairs) {
+  std::ostringstream out;
+  out << "{";
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (i > 0) out << ", ";
+    out << "{" << Describe(pairs[i].first) << ", " << Describe(pairs[i].second)
+        << "}";
+  }
+  out << "}";
+  return out.str();
+}
+
+::testing::AssertionResult IsOk(const absl::Status& status) {
+  if (status.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "status is " << status;
+}
+
+::testing::AssertionResult HasCode(const absl::Status& status,
+                                   absl::StatusCode code) {
+  if (status.code() == code) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "status is " << status << ", want code " << code;
+}
+
+template <typename T>
+::testing::AssertionResult HasCode(const absl::StatusOr<T>& status_or,
+                                   absl::StatusCode code) {
+  return HasCode(status_or.status(), code);
+}
+
+// Whether `got` holds exactly the value `want`.
+::testing::AssertionResult HasValue(const absl::StatusOr<std::string>& got,
+                                    std::string_view want) {
+  if (!got.ok()) {
+    return ::testing::AssertionFailure()
+           << "status is " << got.status() << ", want value " << Describe(want);
+  }
+  if (*got != want) {
+    return ::testing::AssertionFailure()
+           << "value is " << Describe(*got) << ", want " << Describe(want);
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Whether `got` holds exactly the pairs `want`, in that order.
+::testing::AssertionResult HasPairs(const absl::StatusOr<Pairs>& got,
+                                    const Pairs& want) {
+  if (!got.ok()) {
+    return ::testing::AssertionFailure()
+           << "status is " << got.status() << ", want pairs " << Describe(want);
+  }
+  if (*got != want) {
+    return ::testing::AssertionFailure()
+           << "pairs are " << Describe(*got) << ", want " << Describe(want);
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// The message of `status`. (Debian's Abseil has its own string_view.)
+std::string MessageOf(const absl::Status& status) {
+  return std::string(status.message());
+}
+
+std::string ToLower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return lower;
+}
+
+// Whether `status` is InvalidArgument with a message that names the broken
+// rule, judged by whether it mentions any of `words` (ignoring case).
+::testing::AssertionResult IsInvalidArgumentMentioning(
+    const absl::Status& status, const std::vector<std::string>& words) {
+  if (status.code() != absl::StatusCode::kInvalidArgument) {
+    return ::testing::AssertionFailure()
+           << "status is " << status << ", want InvalidArgument";
+  }
+  std::string message = ToLower(MessageOf(status));
+  for (const std::string& word : words) {
+    if (message.find(word) != std::string::npos) {
+      return ::testing::AssertionSuccess();
+    }
+  }
+  ::testing::AssertionResult failure = ::testing::AssertionFailure();
+  failure << "message " << Describe(MessageOf(status)) << " mentions none of:";
+  for (const std::string& word : words) failure << " \"" << word << "\"";
+  return failure;
+}
+
+// A 255-byte collection name: the longest allowed.
+std::string LongestCollection() { return std::string(kMaxCollectionSize, 'c'); }
+
+// A 65,536-byte member: the longest allowed.
+std::string LongestMember() { return std::string(kMaxMemberSize, 'm'); }
+
+// Gives each test an open store with default options.
+class StoreTest : public TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_NO_FATAL_FAILURE(OpenStore(Options{}, &store_));
+  }
+
+  // Opens another store, in a directory of its own, into `*store`.
+  void OpenStore(Options options, std::unique_ptr<Store>* store) {
+    std::string path = dir() + "/db" + std::to_string(stores_opened_++);
+    absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(path, options);
+    ASSERT_TRUE(opened.ok()) << "Open(" << path << "): " << opened.status();
+    ASSERT_NE(*opened, nullptr);
+    *store = *std::move(opened);
+  }
+
+  // Fills the store with pairs that a careless implementation could change
+  // while rejecting a malformed key or collection name: members of "a" whose
+  // keys share a prefix with malformed keys, and the longest allowed
+  // collection and member, which a too-long name could be truncated to.
+  void Populate() {
+    populated_ = {
+        {"a", {{"/b", "slash"}, {"x", "1"}, {"y", "2"}}},
+        {"c", {{LongestMember(), "longest member"}}},
+        {LongestCollection(), {{"m", "longest collection"}}},
+    };
+    for (const auto& [collection, pairs] : populated_) {
+      for (const auto& [member, value] : pairs) {
+        ASSERT_TRUE(IsOk(store_->Put(collection + "/" + member, value)));
+      }
+    }
+  }
+
+  // Whether the store still holds exactly what Populate put in it.
+  ::testing::AssertionResult HoldsPopulatedPairs() const {
+    for (const auto& [collection, pairs] : populated_) {
+      ::testing::AssertionResult result =
+          HasPairs(store_->GetAll(collection), pairs);
+      if (!result) {
+        return result << " in collection " << Describe(collection);
+      }
+    }
+    return ::testing::AssertionSuccess();
+  }
+
+  std::unique_ptr<Store> store_;
+
+ private:
+  int stores_opened_ = 0;
+  std::vector<std::pair<std::string, Pairs>> populated_;
+};
+
+// --- Open ---
+
+using OpenTest = TempDirTest;
+
+TEST_F(OpenTest, CreatesMissingDirectoryWithItsMissingParents) {
+  std::string path = dir() + "/a/b/c";
+
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path);
+
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_TRUE(std::filesystem::is_directory(path));
+}
+
+TEST_F(OpenTest, SucceedsOnExistingEmptyDirectory) {
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir());
+
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_NE(*store, nullptr);
+}
+
+TEST_F(OpenTest, FailsWithFailedPreconditionNamingPathThatIsARegularFile) {
+  std::string path = dir() + "/file";
+  std::ofstream(path) << "not a store";
+
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path);
+
+  EXPECT_TRUE(HasCode(store, absl::StatusCode::kFailedPrecondition));
+  EXPECT_NE(MessageOf(store.status()).find(path), std::string::npos)
+      << "message " << Describe(MessageOf(store.status())) << " does not name "
+      << path;
+  std::ifstream file(path);
+  std::string contents((std::istreambuf_iterator<char>(file)),
+                       std::istreambuf_iterator<char>());
+  EXPECT_EQ(contents, "not a store");
+}
+
+TEST_F(OpenTest, FailsWhenAParentIsARegularFile) {
+  std::string file = dir() + "/file";
+  std::ofstream(file) << "not a directory";
+
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(file + "/db");
+
+  EXPECT_FALSE(store.ok());
+}
+
+TEST_F(OpenTest, RejectsEmptyPathWithInvalidArgument) {
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open("");
+
+  EXPECT_TRUE(HasCode(store, absl::StatusCode::kInvalidArgument));
+}
+
+// --- Put, Get, Delete ---
+
+TEST_F(StoreTest, GetReturnsWhatPutStored) {
+  ASSERT_TRUE(IsOk(store_->Put("artist/daft_punk", "epic")));
+
+  EXPECT_TRUE(HasValue(store_->Get("artist/daft_punk"), "epic"));
+}
+
+TEST_F(StoreTest, GetOfMissingKeyIsNotFound) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "1")));
+
+  EXPECT_TRUE(HasCode(store_->Get("a/y"), absl::StatusCode::kNotFound));
+  EXPECT_TRUE(HasCode(store_->Get("b/x"), absl::StatusCode::kNotFound));
+}
+
+TEST_F(StoreTest, PutReplacesPreviousValue) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "first")));
+
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "second")));
+
+  EXPECT_TRUE(HasValue(store_->Get("a/x"), "second"));
+  EXPECT_TRUE(HasPairs(store_->GetAll("a"), {{"x", "second"}}));
+}
+
+TEST_F(StoreTest, PutCopiesTheValue) {
+  std::string value = "original";
+  ASSERT_TRUE(IsOk(store_->Put("a/x", value)));
+
+  std::fill(value.begin(), value.end(), 'X');
+  value = "a longer string that needs another buffer";
+
+  EXPECT_TRUE(HasValue(store_->Get("a/x"), "original"));
+  EXPECT_TRUE(HasPairs(store_->GetAll("a"), {{"x", "original"}}));
+}
+
+TEST_F(StoreTest, PutCopiesTheKey) {
+  std::string key = "a/x";
+  ASSERT_TRUE(IsOk(store_->Put(key, "1")));
+
+  key = "b/y";
+
+  EXPECT_TRUE(HasValue(store_->Get("a/x"), "1"));
+  EXPECT_TRUE(HasPairs(store_->GetAll("a"), {{"x", "1"}}));
+  EXPECT_TRUE(HasCode(store_->Get("b/y"), absl::StatusCode::kNotFound));
+}
+
+TEST_F(StoreTest, DeleteRemovesOnlyThatKey) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "1")));
+  ASSERT_TRUE(IsOk(store_->Put("a/y", "2")));
+
+  ASSERT_TRUE(IsOk(store_->Delete("a/x")));
+
+  EXPECT_TRUE(HasCode(store_->Get("a/x"), absl::StatusCode::kNotFound));
+  EXPECT_TRUE(HasValue(store_->Get("a/y"), "2"));
+  EXPECT_TRUE(HasPairs(store_->GetAll("a"), {{"y", "2"}}));
+}
+
+TEST_F(StoreTest, DeleteOfMissingKeySucceedsAndChangesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Populate());
+
+  EXPECT_TRUE(IsOk(store_->Delete("a/missing")));
+  EXPECT_TRUE(IsOk(store_->Delete("missing/x")));
+
+  EXPECT_TRUE(HoldsPopulatedPairs());
+}
+
+TEST_F(StoreTest, PutAfterDeleteStoresAgain) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "1")));
+  ASSERT_TRUE(IsOk(store_->Delete("a/x")));
+
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "2")));
+
+  EXPECT_TRUE(HasValue(store_->Get("a/x"), "2"));
+}
+
+TEST_F(StoreTest, PutAcceptsEmptyValue) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "")));
+
+  EXPECT_TRUE(HasValue(store_->Get("a/x"), ""));
+  EXPECT_TRUE(HasPairs(store_->GetAll("a"), {{"x", ""}}));
+}
+
+TEST_F(StoreTest, DefaultStoreAcceptsMultiMebibyteValue) {
+  std::string value(3 << 20, 'v');
+  value.back() = 'w';
+
+  ASSERT_TRUE(IsOk(store_->Put("a/x", value)));
+
+  EXPECT_TRUE(HasValue(store_->Get("a/x"), value));
+}
+
+TEST_F(StoreTest, FlushSucceedsAndKeepsData) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "1")));
+
+  EXPECT_TRUE(IsOk(store_->Flush()));
+
+  EXPECT_TRUE(HasValue(store_->Get("a/x"), "1"));
+}
+
+// --- Limits on keys and values ---
+
+TEST_F(StoreTest, AcceptsOneByteCollectionAndMember) {
+  ASSERT_TRUE(IsOk(store_->Put("a/b", "1")));
+
+  EXPECT_TRUE(HasValue(store_->Get("a/b"), "1"));
+  EXPECT_TRUE(HasPairs(store_->GetAll("a"), {{"b", "1"}}));
+}
+
+TEST_F(StoreTest, AcceptsCollectionOfMaximumSize) {
+  std::string collection = LongestCollection();
+  ASSERT_EQ(collection.size(), 255u);
+
+  ASSERT_TRUE(IsOk(store_->Put(collection + "/m", "1")));
+
+  EXPECT_TRUE(HasValue(store_->Get(collection + "/m"), "1"));
+  EXPECT_TRUE(HasPairs(store_->GetAll(collection), {{"m", "1"}}));
+  EXPECT_TRUE(IsOk(store_->DeleteAll(collection)));
+  EXPECT_TRUE(HasPairs(store_->GetAll(collection), {}));
+}
+
+TEST_F(StoreTest, AcceptsMemberOfMaximumSize) {
+  std::string member = LongestMember();
+  ASSERT_EQ(member.size(), 65536u);
+
+  ASSERT_TRUE(IsOk(store_->Put("c/" + member, "1")));
+
+  EXPECT_TRUE(HasValue(store_->Get("c/" + member), "1"));
+  EXPECT_TRUE(HasPairs(store_->GetAll("c"), {{member, "1"}}));
+  EXPECT_TRUE(IsOk(store_->Delete("c/" + member)));
+  EXPECT_TRUE(HasCode(store_->Get("c/" + member), absl::StatusCode::kNotFound));
+}
+
+TEST_F(StoreTest, MemberMayHoldSlashes) {
+  ASSERT_TRUE(IsOk(store_->Put("a//b", "1")));
+  ASSERT_TRUE(IsOk(store_->Put("a/b/c/", "2")));
+
+  EXPECT_TRUE(HasValue(store_->Get("a//b"), "1"));
+  EXPECT_TRUE(HasValue(store_->Get("a/b/c/"), "2"));
+  EXPECT_TRUE(HasPairs(store_->GetAll("a"), {{"/b", "1"}, {"b/c/", "2"}}));
+}
+
+TEST_F(StoreTest, KeysAndValuesMayHoldAnyBytes) {
+  // Every byte but '/' in the collection; every byte in member and value.
+  std::string collection;
+  std::string member;
+  std::string value;
+  for (int byte = 0; byte < 256; ++byte) {
+    if (byte != '/' && collection.size() < kMaxCollectionSize) {
+      collection.push_back(static_cast<char>(byte));
+    }
+    member.push_back(static_cast<char>(byte));
+    value.push_back(static_cast<char>(255 - byte));
+  }
+  std::string key = collection + "/" + member;
+
+  ASSERT_TRUE(IsOk(store_->Put(key, value)));
+
+  EXPECT_TRUE(HasValue(store_->Get(key), value));
+  EXPECT_TRUE(HasPairs(store_->GetAll(collection), {{member, value}}));
+}
+
+TEST_F(StoreTest, NamesThatDifferOnlyAfterANulByteAreDistinct) {
+  ASSERT_TRUE(IsOk(store_->Put("a/m"s, "1")));
+  ASSERT_TRUE(IsOk(store_->Put("a\0b/m"s, "2")));
+  ASSERT_TRUE(IsOk(store_->Put("a\0c/m"s, "3")));
+  ASSERT_TRUE(IsOk(store_->Put("\0/m\0x"s, "4")));
+  ASSERT_TRUE(IsOk(store_->Put("\0/m\0y"s, "5")));
+
+  EXPECT_TRUE(HasValue(store_->Get("a/m"s), "1"));
+  EXPECT_TRUE(HasValue(store_->Get("a\0b/m"s), "2"));
+  EXPECT_TRUE(HasValue(store_->Get("a\0c/m"s), "3"));
+  EXPECT_TRUE(HasPairs(store_->GetAll("a\0b"s), {{"m", "2"}}));
+  EXPECT_TRUE(
+      HasPairs(store_->GetAll("\0"s), {{"m\0x"s, "4"}, {"m\0y"s, "5"}}));
+  EXPECT_TRUE(HasCode(store_->Get("\0/m"s), absl::StatusCode::kNotFound));
+}
+
+TEST_F(StoreTest, AcceptsValueOfExactlyMaxValueSize) {
+  std::unique_ptr<Store> store;
+  ASSERT_NO_FATAL_FAILURE(OpenStore(Options{.max_value_size = 1000}, &store));
+  std::string value(1000, 'v');
+
+  ASSERT_TRUE(IsOk(store->Put("a/x", value)));
+
+  EXPECT_TRUE(HasValue(store->Get("a/x"), value));
+}
+
+TEST_F(StoreTest, RejectsValueLargerThanMaxValueSize) {
+  std::unique_ptr<Store> store;
+  ASSERT_NO_FATAL_FAILURE(OpenStore(Options{.max_value_size = 1000}, &store));
+
+  absl::Status status = store->Put("a/x", std::string(1001, 'v'));
+
+  EXPECT_TRUE(IsInvalidArgumentMentioning(status, {"value"}));
+  EXPECT_TRUE(HasCode(store->Get("a/x"), absl::StatusCode::kNotFound));
+  EXPECT_TRUE(HasPairs(store->GetAll("a"), {}));
+}
+
+TEST_F(StoreTest, RejectedOversizedValueKeepsPreviousValue) {
+  std::unique_ptr<Store> store;
+  ASSERT_NO_FATAL_FAILURE(OpenStore(Options{.max_value_size = 1000}, &store));
+  ASSERT_TRUE(IsOk(store->Put("a/x", "previous")));
+
+  absl::Status status = store->Put("a/x", std::string(1001, 'v'));
+
+  EXPECT_TRUE(IsInvalidArgumentMentioning(status, {"value"}));
+  EXPECT_TRUE(HasValue(store->Get("a/x"), "previous"));
+}
+
+TEST_F(StoreTest, EmptyValueIsAllowedEvenWhenMaxValueSizeIsZero) {
+  std::unique_ptr<Store> store;
+  ASSERT_NO_FATAL_FAILURE(OpenStore(Options{.max_value_size = 0}, &store));
+
+  EXPECT_TRUE(IsOk(store->Put("a/x", "")));
+  EXPECT_TRUE(IsInvalidArgumentMentioning(store->Put("a/y", "v"), {"value"}));
+
+  EXPECT_TRUE(HasPairs(store->GetAll("a"), {{"x", ""}}));
+}
+
+TEST(OptionsTest, DefaultMaxValueSizeIs256MiB) {
+  EXPECT_EQ(Options{}.max_value_size, std::size_t{256} * 1024 * 1024);
+}
+
+// A key that breaks the rules, and words of which a message explaining why
+// should mention at least one.
+struct MalformedKey {
+  std::string name;  // Names the test case.
+  std::string key;
+  std::vector<std::string> words;
+};
+
+// Shows the case's name, not its bytes, in test output.
+void PrintTo(const MalformedKey& malformed, std::ostream* out) {
+  *out << malformed.name;
+}
+
+std::vector<MalformedKey> MalformedKeys() {
+  // A key without a '/' breaks a rule that may be explained in many ways.
+  std::vector<std::string> no_slash = {"key", "/", "collection", "member",
+                                       "separator"};
+  return {
+      {"Empty", "", no_slash},
+      {"WithoutSlash", "a", no_slash},
+      {"WithNulInsteadOfSlash", "a\0b"s, no_slash},
+      {"OnlySlash", "/", {"collection", "member"}},
+      {"EmptyCollection", "/a", {"collection"}},
+      {"EmptyMember", "a/", {"member"}},
+      {"EmptyMemberOfLongestCollection", LongestCollection() + "/", {"member"}},
+      {"CollectionOneByteTooLong", LongestCollection() + "c/m", {"collection"}},
+      {"MemberOneByteTooLong", "c/" + LongestMember() + "m", {"member"}},
+  };
+}
+
+class MalformedKeyTest : public StoreTest,
+                         public ::testing::WithParamInterface<MalformedKey> {};
+
+INSTANTIATE_TEST_SUITE_P(
+    Keys, MalformedKeyTest, ::testing::ValuesIn(MalformedKeys()),
+    [](const ::testing::TestParamInfo<MalformedKey>& info) {
+      return info.param.name;
+    });
+
+TEST_P(MalformedKeyTest, PutIsRejectedAndChangesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Populate());
+
+  absl::Status status = store_->Put(GetParam().key, "new value");
+
+  EXPECT_TRUE(IsInvalidArgumentMentioning(status, GetParam().words));
+  EXPECT_TRUE(HoldsPopulatedPairs());
+}
+
+TEST_P(MalformedKeyTest, GetIsRejected) {
+  ASSERT_NO_FATAL_FAILURE(Populate());
+
+  absl::StatusOr<std::string> value = store_->Get(GetParam().key);
+
+  EXPECT_TRUE(IsInvalidArgumentMentioning(value.status(), GetParam().words));
+}
+
+TEST_P(MalformedKeyTest, DeleteIsRejectedAndChangesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Populate());
+
+  absl::Status status = store_->Delete(GetParam().key);
+
+  EXPECT_TRUE(IsInvalidArgumentMentioning(status, GetParam().words));
+  EXPECT_TRUE(HoldsPopulatedPairs());
+}
+
+// --- GetAll, DeleteAll ---
+
+TEST_F(StoreTest, GetAllSortsMembersByUnsignedBytes) {
+  // Sorted by bytes, as unsigned: not by length first, not with signed
+  // chars (which would put "\x80" and "\xff" first), not by locale.
+  Pairs sorted = {{"\x01", "1"},      {"A", "2"},     {"a", "3"},
+                  {"a\0"s, "4"},      {"a\x01", "5"}, {"ab", "6"},
+                  {"z", "7"},         {"\x7f", "8"},  {"\x80", "9"},
+                  {"\xc3\xa9", "10"}, {"\xff", "11"}};
+  for (std::size_t i : {7, 2, 10, 0, 5, 8, 3, 1, 9, 6, 4}) {
+    ASSERT_TRUE(IsOk(store_->Put("c/" + sorted[i].first, sorted[i].second)));
+  }
+
+  EXPECT_TRUE(HasPairs(store_->GetAll("c"), sorted));
+}
+
+TEST_F(StoreTest, GetAllReturnsOnlyThatCollection) {
+  ASSERT_TRUE(IsOk(store_->Put("a/1", "v1")));
+  ASSERT_TRUE(IsOk(store_->Put("a//2", "v2")));
+  ASSERT_TRUE(IsOk(store_->Put("ab/3", "v3")));
+  ASSERT_TRUE(IsOk(store_->Put("a\0/4"s, "v4")));
+  ASSERT_TRUE(IsOk(store_->Put("b/5", "v5")));
+  ASSERT_TRUE(IsOk(store_->Put("A/6", "v6")));
+
+  EXPECT_TRUE(HasPairs(store_->GetAll("a"), {{"/2", "v2"}, {"1", "v1"}}));
+  EXPECT_TRUE(HasPairs(store_->GetAll("ab"), {{"3", "v3"}}));
+  EXPECT_TRUE(HasPairs(store_->GetAll("a\0"s), {{"4", "v4"}}));
+}
+
+TEST_F(StoreTest, GetAllOfMissingCollectionIsEmpty) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "1")));
+
+  EXPECT_TRUE(HasPairs(store_->GetAll("b"), {}));
+}
+
+TEST_F(StoreTest, GetAllOfEmptiedCollectionIsEmpty) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "1")));
+  ASSERT_TRUE(IsOk(store_->Delete("a/x")));
+
+  EXPECT_TRUE(HasPairs(store_->GetAll("a"), {}));
+}
+
+TEST_F(StoreTest, DeleteAllRemovesOnlyThatCollection) {
+  ASSERT_TRUE(IsOk(store_->Put("a/1", "v1")));
+  ASSERT_TRUE(IsOk(store_->Put("a//2", "v2")));
+  ASSERT_TRUE(IsOk(store_->Put("ab/3", "v3")));
+  ASSERT_TRUE(IsOk(store_->Put("a\0/4"s, "v4")));
+  ASSERT_TRUE(IsOk(store_->Put("b/5", "v5")));
+
+  ASSERT_TRUE(IsOk(store_->DeleteAll("a")));
+
+  EXPECT_TRUE(HasPairs(store_->GetAll("a"), {}));
+  EXPECT_TRUE(HasCode(store_->Get("a/1"), absl::StatusCode::kNotFound));
+  EXPECT_TRUE(HasCode(store_->Get("a//2"), absl::StatusCode::kNotFound));
+  EXPECT_TRUE(HasPairs(store_->GetAll("ab"), {{"3", "v3"}}));
+  EXPECT_TRUE(HasPairs(store_->GetAll("a\0"s), {{"4", "v4"}}));
+  EXPECT_TRUE(HasPairs(store_->GetAll("b"), {{"5", "v5"}}));
+}
+
+TEST_F(StoreTest, DeleteAllOfMissingCollectionSucceedsAndChangesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Populate());
+
+  EXPECT_TRUE(IsOk(store_->DeleteAll("missing")));
+
+  EXPECT_TRUE(HoldsPopulatedPairs());
+}
+
+TEST_F(StoreTest, PutAfterDeleteAllStoresAgain) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "1")));
+  ASSERT_TRUE(IsOk(store_->DeleteAll("a")));
+
+  ASSERT_TRUE(IsOk(store_->Put("a/y", "2")));
+
+  EXPECT_TRUE(HasPairs(store_->GetAll("a"), {{"y", "2"}}));
+}
+
+// A collection name that breaks the rules.
+struct MalformedCollection {
+  std::string name;  // Names the test case.
+  std::string collection;
+};
+
+void PrintTo(const MalformedCollection& malformed, std::ostream* out) {
+  *out << malformed.name;
+}
+
+std::vector<MalformedCollection> MalformedCollections() {
+  return {
+      {"Empty", ""},
+      {"OnlySlash", "/"},
+      {"EndsInSlash", "a/"},
+      {"IsAKey", "a/x"},
+      {"StartsWithSlash", "/a"},
+      {"OneByteTooLong", LongestCollection() + "c"},
+  };
+}
+
+class MalformedCollectionTest
+    : public StoreTest,
+      public ::testing::WithParamInterface<MalformedCollection> {};
+
+INSTANTIATE_TEST_SUITE_P(
+    Collections, MalformedCollectionTest,
+    ::testing::ValuesIn(MalformedCollections()),
+    [](const ::testing::TestParamInfo<MalformedCollection>& info) {
+      return info.param.name;
+    });
+
+TEST_P(MalformedCollectionTest, GetAllIsRejected) {
+  ASSERT_NO_FATAL_FAILURE(Populate());
+
+  absl::StatusOr<Pairs> pairs = store_->GetAll(GetParam().collection);
+
+  EXPECT_TRUE(IsInvalidArgumentMentioning(pairs.status(), {"collection"}));
+}
+
+TEST_P(MalformedCollectionTest, DeleteAllIsRejectedAndChangesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Populate());
+
+  absl::Status status = store_->DeleteAll(GetParam().collection);
+
+  EXPECT_TRUE(IsInvalidArgumentMentioning(status, {"collection"}));
+  EXPECT_TRUE(HoldsPopulatedPairs());
+}
+
+// --- Close ---
+
+// Gives each test a store that held "a/x" when it was closed.
+class ClosedStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_TRUE(IsOk(store_->Put("a/x", "1")));
+    ASSERT_TRUE(IsOk(store_->Close()));
+  }
+};
+
+TEST_F(ClosedStoreTest, GetFailsWithFailedPrecondition) {
+  EXPECT_TRUE(
+      HasCode(store_->Get("a/x"), absl::StatusCode::kFailedPrecondition));
+  EXPECT_TRUE(
+      HasCode(store_->Get("a/y"), absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(ClosedStoreTest, GetAllFailsWithFailedPrecondition) {
+  EXPECT_TRUE(
+      HasCode(store_->GetAll("a"), absl::StatusCode::kFailedPrecondition));
+  EXPECT_TRUE(
+      HasCode(store_->GetAll("b"), absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(ClosedStoreTest, PutFailsWithFailedPrecondition) {
+  EXPECT_TRUE(
+      HasCode(store_->Put("a/y", "2"), absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(ClosedStoreTest, DeleteFailsWithFailedPrecondition) {
+  EXPECT_TRUE(
+      HasCode(store_->Delete("a/x"), absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(ClosedStoreTest, DeleteAllFailsWithFailedPrecondition) {
+  EXPECT_TRUE(
+      HasCode(store_->DeleteAll("a"), absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(ClosedStoreTest, FlushFailsWithFailedPrecondition) {
+  EXPECT_TRUE(HasCode(store_->Flush(), absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(ClosedStoreTest, CloseAgainSucceeds) {
+  EXPECT_TRUE(IsOk(store_->Close()));
+  EXPECT_TRUE(
+      HasCode(store_->Get("a/x"), absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(ClosedStoreTest, CanBeDestroyed) { store_.reset(); }
+
+TEST_F(StoreTest, OpenStoreCanBeDestroyedWithoutClose) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "1")));
+
+  store_.reset();
+}
+
+}  // namespace
+}  // namespace dskv
