@@ -27,13 +27,14 @@ Janitor::~Janitor() { Stop().IgnoreError(); }
 absl::Status Janitor::WaitDurable(std::uint64_t sequence) {
   std::unique_lock lock(mu_);
   if (durable_ >= sequence) return absl::OkStatus();
+  const std::uint64_t needed = started_ + 1;
   if (!stopped_) {
-    requested_ = std::max(requested_, sequence);
+    wanted_ = std::max(wanted_, needed);
     work_cv_.notify_one();
   }
   done_cv_.wait(lock, [&] {
     return durable_ >= sequence || stopped_ ||
-           (attempted_ >= sequence && !last_error_.ok());
+           (finished_ >= needed && !last_error_.ok());
   });
   if (durable_ >= sequence) return absl::OkStatus();
   return last_error_.ok() ? absl::FailedPreconditionError("the store is closed")
@@ -58,7 +59,7 @@ Janitor::Counters Janitor::GetCounters() const {
   counters.syncs = syncs_.load(std::memory_order_relaxed);
   counters.compactions = compactions_.load(std::memory_order_relaxed);
   std::lock_guard lock(mu_);
-  counters.passes = passes_;
+  counters.passes = finished_;
   counters.failed_passes = failed_passes_;
   counters.last_error = last_error_;
   return counters;
@@ -70,14 +71,14 @@ void Janitor::Run() {
   std::unique_lock lock(mu_);
   while (true) {
     work_cv_.wait_until(lock, next_pass,
-                        [&] { return stopping_ || requested_ > attempted_; });
+                        [&] { return stopping_ || wanted_ > started_; });
     const bool last = stopping_;
+    ++started_;
     lock.unlock();
     std::uint64_t sequence = 0;
     const absl::Status status = Pass(&sequence);
     lock.lock();
-    ++passes_;
-    attempted_ = sequence;
+    ++finished_;
     last_error_ = status;
     if (status.ok()) {
       durable_ = sequence;
@@ -136,15 +137,19 @@ absl::Status Janitor::Pass(std::uint64_t* sequence) {
       first_error.Update(s);
     }
   }
-  if (!rewritten.empty()) {
+  if (!rewritten.empty()) directory_dirty_ = true;
+  if (directory_dirty_) {
     syncs_.fetch_add(1, std::memory_order_relaxed);
     if (absl::Status s = settings_.fs->SyncDirectory(settings_.dir); !s.ok()) {
+      // The new files' data may be lost with their entries: rewrite them.
       for (const std::string& collection : rewritten) {
         if (auto f = files_.find(collection); f != files_.end()) {
           f->second.needs_rewrite = true;
         }
       }
       first_error.Update(s);
+    } else {
+      directory_dirty_ = false;
     }
   }
   return first_error;
@@ -156,6 +161,7 @@ absl::Status Janitor::PersistCollection(
     std::vector<std::string>* rewritten) {
   CollectionFile& file = files_[collection];
   bool rewrite = cleared || file.needs_rewrite || !file.exists;
+  bool compacting = false;
   std::string records;
   if (!rewrite && changes != nullptr) {
     for (const ShardMap::Change& change : *changes) {
@@ -164,10 +170,8 @@ absl::Status Janitor::PersistCollection(
                                : format::RecordType::kDelete,
                            change.member, change.value.value_or(""), &records);
     }
-    if (ShouldCompact(collection, file.size + records.size())) {
-      rewrite = true;
-      compactions_.fetch_add(1, std::memory_order_relaxed);
-    }
+    compacting = ShouldCompact(collection, file.size + records.size());
+    rewrite = compacting;
   }
 
   if (rewrite) {
@@ -181,6 +185,7 @@ absl::Status Janitor::PersistCollection(
       syncs_.fetch_add(1, std::memory_order_relaxed);
     }
     if (*written > 0 || existed) rewritten->push_back(collection);
+    if (compacting) compactions_.fetch_add(1, std::memory_order_relaxed);
     if (!file.exists) files_.erase(collection);
     return absl::OkStatus();
   }

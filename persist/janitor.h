@@ -97,14 +97,21 @@ class Janitor {
   std::atomic<std::uint64_t> syncs_{0};
   std::atomic<std::uint64_t> compactions_{0};
 
+  // Set when a file was created, renamed or removed; cleared only by a
+  // successful directory sync. Touched only by the janitor thread.
+  bool directory_dirty_ = false;
+
   mutable std::mutex mu_;
   std::condition_variable work_cv_;  // Wakes the janitor.
   std::condition_variable done_cv_;  // Wakes waiters after each pass.
-  std::uint64_t requested_ ABSL_GUARDED_BY(mu_) = 0;  // Highest waited for.
-  std::uint64_t attempted_ ABSL_GUARDED_BY(mu_) = 0;  // Latest pass's sequence.
-  std::uint64_t durable_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::Status last_error_ ABSL_GUARDED_BY(mu_);
-  std::uint64_t passes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Passes are numbered from 1 in the order they start. A waiter only trusts
+  // a failure reported by a pass that started after it began to wait: an
+  // older failure may have been mended since.
+  std::uint64_t started_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t finished_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t wanted_ ABSL_GUARDED_BY(mu_) = 0;   // Pass a waiter needs.
+  std::uint64_t durable_ ABSL_GUARDED_BY(mu_) = 0;  // Sequence made durable.
+  absl::Status last_error_ ABSL_GUARDED_BY(mu_);    // Of the latest pass.
   std::uint64_t failed_passes_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;

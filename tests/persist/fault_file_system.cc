@@ -1,0 +1,181 @@
+#include "tests/persist/fault_file_system.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+namespace dskv_test {
+
+// Consults the file system's current faults on every call.
+class FaultFileSystem::File : public dskv::WritableFile {
+ public:
+  File(FaultFileSystem* fs, std::unique_ptr<dskv::WritableFile> base,
+       std::string path)
+      : fs_(fs), base_(std::move(base)), path_(std::move(path)) {}
+
+  absl::StatusOr<std::size_t> Write(std::string_view data) override {
+    switch (fs_->OnWrite(data.size())) {
+      case WriteFault::kNone:
+        return base_->Write(data);
+      case WriteFault::kShort:
+        return base_->Write(
+            data.substr(0, std::max<std::size_t>(1, data.size() / 2)));
+      case WriteFault::kNoSpace:
+        return fs_->Inject(ENOSPC, "cannot write", path_);
+      case WriteFault::kIoError:
+        return fs_->Inject(EIO, "cannot write", path_);
+      case WriteFault::kTornNoSpace:
+        if (absl::Status s = base_->Append(data.substr(0, data.size() / 2));
+            !s.ok()) {
+          return s;
+        }
+        return fs_->Inject(ENOSPC, "cannot write", path_);
+    }
+    return absl::InternalError("unknown WriteFault");
+  }
+
+  absl::Status Sync() override {
+    if (fs_->OnSync()) return fs_->Inject(EIO, "cannot sync", path_);
+    return base_->Sync();
+  }
+
+ private:
+  FaultFileSystem* const fs_;
+  const std::unique_ptr<dskv::WritableFile> base_;
+  const std::string path_;
+};
+
+FaultFileSystem::FaultFileSystem(dskv::FileSystem* base) : base_(base) {}
+
+void FaultFileSystem::FailWrites(WriteFault fault) {
+  std::lock_guard lock(mu_);
+  write_fault_ = fault;
+}
+
+void FaultFileSystem::FailSyncs(bool fail) {
+  std::lock_guard lock(mu_);
+  fail_syncs_ = fail;
+}
+
+void FaultFileSystem::FailOpens(bool fail) {
+  std::lock_guard lock(mu_);
+  fail_opens_ = fail;
+}
+
+void FaultFileSystem::FailRenames(bool fail) {
+  std::lock_guard lock(mu_);
+  fail_renames_ = fail;
+}
+
+void FaultFileSystem::FailDirectorySyncs(bool fail) {
+  std::lock_guard lock(mu_);
+  fail_directory_syncs_ = fail;
+}
+
+void FaultFileSystem::Heal() {
+  std::lock_guard lock(mu_);
+  write_fault_ = WriteFault::kNone;
+  fail_syncs_ = false;
+  fail_opens_ = false;
+  fail_renames_ = false;
+  fail_directory_syncs_ = false;
+}
+
+FaultFileSystem::Counts FaultFileSystem::counts() const {
+  std::lock_guard lock(mu_);
+  return counts_;
+}
+
+WriteFault FaultFileSystem::OnWrite(std::size_t size) {
+  std::lock_guard lock(mu_);
+  ++counts_.writes;
+  // A short write of one byte would be the whole write.
+  if (write_fault_ == WriteFault::kShort && size <= 1) return WriteFault::kNone;
+  // Inject counts the errors.
+  if (write_fault_ == WriteFault::kShort) ++counts_.injected;
+  return write_fault_;
+}
+
+bool FaultFileSystem::OnSync() {
+  std::lock_guard lock(mu_);
+  ++counts_.syncs;
+  return fail_syncs_;
+}
+
+absl::Status FaultFileSystem::Inject(int error, std::string_view what,
+                                     const std::string& path) {
+  {
+    std::lock_guard lock(mu_);
+    ++counts_.injected;
+  }
+  return absl::ErrnoToStatus(error, std::string(kInjectedMessage) + ": " +
+                                        std::string(what) + " \"" + path +
+                                        "\"");
+}
+
+absl::StatusOr<std::unique_ptr<dskv::WritableFile>>
+FaultFileSystem::OpenForAppend(const std::string& path, bool truncate) {
+  bool fail;
+  {
+    std::lock_guard lock(mu_);
+    ++counts_.opens;
+    fail = fail_opens_;
+  }
+  if (fail) return Inject(EMFILE, "cannot open", path);
+  absl::StatusOr<std::unique_ptr<dskv::WritableFile>> file =
+      base_->OpenForAppend(path, truncate);
+  if (!file.ok()) return file.status();
+  return std::make_unique<File>(this, *std::move(file), path);
+}
+
+absl::StatusOr<std::string> FaultFileSystem::ReadFile(const std::string& path) {
+  return base_->ReadFile(path);
+}
+
+absl::Status FaultFileSystem::Truncate(const std::string& path,
+                                       std::uint64_t size) {
+  return base_->Truncate(path, size);
+}
+
+absl::Status FaultFileSystem::Rename(const std::string& from,
+                                     const std::string& to) {
+  bool fail;
+  {
+    std::lock_guard lock(mu_);
+    ++counts_.renames;
+    fail = fail_renames_;
+  }
+  if (fail) return Inject(EIO, "cannot rename", from);
+  return base_->Rename(from, to);
+}
+
+absl::Status FaultFileSystem::Remove(const std::string& path) {
+  {
+    std::lock_guard lock(mu_);
+    ++counts_.removes;
+  }
+  return base_->Remove(path);
+}
+
+absl::Status FaultFileSystem::SyncDirectory(const std::string& dir) {
+  bool fail;
+  {
+    std::lock_guard lock(mu_);
+    ++counts_.directory_syncs;
+    fail = fail_directory_syncs_;
+  }
+  if (fail) return Inject(EIO, "cannot sync directory", dir);
+  return base_->SyncDirectory(dir);
+}
+
+absl::StatusOr<std::vector<std::string>> FaultFileSystem::ListDirectory(
+    const std::string& dir) {
+  return base_->ListDirectory(dir);
+}
+
+absl::StatusOr<std::unique_ptr<dskv::DirectoryLock>>
+FaultFileSystem::LockDirectory(const std::string& dir) {
+  return base_->LockDirectory(dir);
+}
+
+}  // namespace dskv_test

@@ -1,0 +1,122 @@
+// A FileSystem that passes every call to a real one unless told to fail:
+// tests use it through Options::file_system to check what the store does
+// when writes come back short, the disk is full, or the device reports I/O
+// errors.
+//
+//   FaultFileSystem fs;
+//   options.file_system = &fs;
+//   ... open the store, write ...
+//   fs.FailWrites(WriteFault::kNoSpace);
+//   ... every write now fails with ENOSPC ...
+//   fs.Heal();
+//
+// Thread-safe: the store's janitor and loader threads call it while the test
+// changes the faults.
+
+#ifndef DSKV_TESTS_PERSIST_FAULT_FILE_SYSTEM_H_
+#define DSKV_TESTS_PERSIST_FAULT_FILE_SYSTEM_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "persist/file_system.h"
+
+namespace dskv_test {
+
+// What WritableFile::Write does while a fault is set.
+enum class WriteFault {
+  kNone,
+  // Writes only the first half of the data (at least one byte), correctly,
+  // and returns that count, as write(2) may. Not an error.
+  kShort,
+  // Writes nothing and fails with ENOSPC.
+  kNoSpace,
+  // Writes nothing and fails with EIO.
+  kIoError,
+  // Writes the first half of the data for real, then fails with ENOSPC: the
+  // file ends with a torn record.
+  kTornNoSpace,
+};
+
+// Every injected error's message starts with this.
+inline constexpr std::string_view kInjectedMessage = "injected fault";
+
+class FaultFileSystem : public dskv::FileSystem {
+ public:
+  // Calls made, by operation, and faults injected. Calls are counted whether
+  // or not a fault is injected into them.
+  struct Counts {
+    std::uint64_t opens = 0;  // OpenForAppend.
+    std::uint64_t writes = 0;
+    std::uint64_t syncs = 0;  // WritableFile::Sync.
+    std::uint64_t renames = 0;
+    std::uint64_t removes = 0;
+    std::uint64_t directory_syncs = 0;
+    // Short writes that were actually shorter than asked, and errors.
+    std::uint64_t injected = 0;
+  };
+
+  // Passes calls to `base`, which must outlive this object.
+  explicit FaultFileSystem(dskv::FileSystem* base = dskv::PosixFileSystem());
+
+  // What later writes do, on every file, including files opened earlier.
+  void FailWrites(WriteFault fault);
+  // Whether WritableFile::Sync fails with EIO (nothing is synced).
+  void FailSyncs(bool fail);
+  // Whether OpenForAppend fails with EMFILE (nothing is opened or created).
+  void FailOpens(bool fail);
+  // Whether Rename fails with EIO (nothing is renamed).
+  void FailRenames(bool fail);
+  // Whether SyncDirectory fails with EIO.
+  void FailDirectorySyncs(bool fail);
+  // Turns every fault off.
+  void Heal();
+
+  Counts counts() const;
+
+  // dskv::FileSystem:
+  absl::StatusOr<std::unique_ptr<dskv::WritableFile>> OpenForAppend(
+      const std::string& path, bool truncate) override;
+  absl::StatusOr<std::string> ReadFile(const std::string& path) override;
+  absl::Status Truncate(const std::string& path, std::uint64_t size) override;
+  absl::Status Rename(const std::string& from, const std::string& to) override;
+  absl::Status Remove(const std::string& path) override;
+  absl::Status SyncDirectory(const std::string& dir) override;
+  absl::StatusOr<std::vector<std::string>> ListDirectory(
+      const std::string& dir) override;
+  absl::StatusOr<std::unique_ptr<dskv::DirectoryLock>> LockDirectory(
+      const std::string& dir) override;
+
+ private:
+  class File;
+
+  // Count a call of a WritableFile and return the fault to inject into it.
+  WriteFault OnWrite(std::size_t size);
+  bool OnSync();
+
+  // Counts an injected fault and returns its error.
+  absl::Status Inject(int error, std::string_view what,
+                      const std::string& path);
+
+  dskv::FileSystem* const base_;
+
+  mutable std::mutex mu_;
+  WriteFault write_fault_ ABSL_GUARDED_BY(mu_) = WriteFault::kNone;
+  bool fail_syncs_ ABSL_GUARDED_BY(mu_) = false;
+  bool fail_opens_ ABSL_GUARDED_BY(mu_) = false;
+  bool fail_renames_ ABSL_GUARDED_BY(mu_) = false;
+  bool fail_directory_syncs_ ABSL_GUARDED_BY(mu_) = false;
+  Counts counts_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace dskv_test
+
+#endif  // DSKV_TESTS_PERSIST_FAULT_FILE_SYSTEM_H_
