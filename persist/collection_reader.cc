@@ -13,51 +13,71 @@ namespace {
 
 using format::RecordType;
 
-struct Record {
-  RecordType type;
-  std::string_view member;
-  std::string_view value;
-  std::uint64_t size;
+// What lies at an offset where a record should start.
+enum class Found {
+  kRecord,      // A whole record with valid checksums.
+  kIncomplete,  // The file ends inside the record's header or its length.
+  kBadHeader,   // The header fails its checksum or is implausible: the
+                // record's length is unknown.
+  kDamaged,     // Damaged, but its length is known: the header is sound and
+                // the body fails its checksum, or the other way round.
 };
 
-// Decodes the record at `offset` if a whole, valid one starts there.
-std::optional<Record> DecodeRecord(std::string_view contents,
-                                   std::uint64_t offset) {
-  if (contents.size() - offset < format::kRecordHeaderSize) return std::nullopt;
+struct Record {
+  Found found;
+  RecordType type = RecordType::kPut;
+  std::string_view member;
+  std::string_view value;
+  std::uint64_t size = 0;  // Known for kRecord and kDamaged.
+};
+
+Record DecodeRecord(std::string_view contents, std::uint64_t offset) {
+  if (contents.size() - offset < format::kRecordHeaderSize) {
+    return {Found::kIncomplete};
+  }
   const char* p = contents.data() + offset;
+  const bool header_ok =
+      format::BodyHeaderChecksum(p + format::kBodyOffset) ==
+      DecodeFixed<std::uint32_t>(p + format::kHeaderChecksumOffset);
   const auto type = static_cast<RecordType>(p[format::kTypeOffset]);
   const std::uint32_t member_size =
       DecodeFixed<std::uint32_t>(p + format::kMemberSizeOffset);
   const std::uint64_t value_size =
       DecodeFixed<std::uint64_t>(p + format::kValueSizeOffset);
-  // Cheap plausibility checks first: resynchronizing after damage tries
-  // every offset.
-  if (type != RecordType::kPut && type != RecordType::kDelete) {
-    return std::nullopt;
+  // A header that passes its checksum yet breaks the rules was written so,
+  // by a bug or by hand: it is damage all the same.
+  if ((type != RecordType::kPut && type != RecordType::kDelete) ||
+      member_size == 0 || member_size > kMaxMemberSize ||
+      (type == RecordType::kDelete && value_size != 0)) {
+    return {Found::kBadHeader};
   }
-  if (member_size == 0 || member_size > kMaxMemberSize) return std::nullopt;
-  if (type == RecordType::kDelete && value_size != 0) return std::nullopt;
   const std::uint64_t available =
       contents.size() - offset - format::kRecordHeaderSize;
   if (member_size > available || value_size > available - member_size) {
-    return std::nullopt;
+    return {header_ok ? Found::kIncomplete : Found::kBadHeader};
   }
   const std::uint64_t size = format::RecordSize(member_size, value_size);
-  if (format::Checksum(std::string_view(p + 8, size - 8)) !=
-      DecodeFixed<std::uint64_t>(p)) {
-    return std::nullopt;
-  }
-  const std::string_view member(p + format::kRecordHeaderSize, member_size);
-  const std::string_view value(p + format::kRecordHeaderSize + member_size,
-                               value_size);
-  return Record{type, member, value, size};
+  const std::string_view body(p + format::kBodyOffset,
+                              size - format::kBodyOffset);
+  const bool body_ok =
+      format::Checksum(body) ==
+      DecodeFixed<std::uint64_t>(p + format::kBodyChecksumOffset);
+  // The body checksum covers the sizes too, so either checksum alone vouches
+  // for the record's length.
+  if (!header_ok && !body_ok) return {Found::kBadHeader};
+  if (!header_ok || !body_ok) return {Found::kDamaged, type, {}, {}, size};
+  return {
+      Found::kRecord, type,
+      std::string_view(p + format::kRecordHeaderSize, member_size),
+      std::string_view(p + format::kRecordHeaderSize + member_size, value_size),
+      size};
 }
 
-// The offset of the first valid record after `offset`, if any.
+// Where valid records resume at or after `offset`, if they do.
 std::optional<std::uint64_t> NextValidRecord(std::string_view contents,
                                              std::uint64_t offset) {
-  for (std::uint64_t at = offset + 1; at < contents.size(); ++at) {
-    if (DecodeRecord(contents, at).has_value()) return at;
+  for (std::uint64_t at = offset; at < contents.size(); ++at) {
+    if (DecodeRecord(contents, at).found == Found::kRecord) return at;
   }
   return std::nullopt;
 }
@@ -104,10 +124,19 @@ absl::StatusOr<ParsedCollection> ParseCollectionFile(std::string_view contents,
   if (!offset.ok()) return offset.status();
   std::uint64_t at = *offset;
   while (at < contents.size()) {
-    std::optional<Record> record = DecodeRecord(contents, at);
-    if (!record.has_value()) {
-      const std::optional<std::uint64_t> next = NextValidRecord(contents, at);
+    const Record record = DecodeRecord(contents, at);
+    if (record.found == Found::kIncomplete) {
+      parsed.torn_tail_bytes = contents.size() - at;
+      break;
+    }
+    if (record.found != Found::kRecord) {
+      // Damage. With a trustworthy header, the search for what follows
+      // starts after the damaged record, never inside it.
+      const std::optional<std::uint64_t> next = NextValidRecord(
+          contents,
+          record.found == Found::kDamaged ? at + record.size : at + 1);
       if (!next.has_value()) {
+        // Nothing valid after it: what a crash during an append leaves.
         parsed.torn_tail_bytes = contents.size() - at;
         break;
       }
@@ -122,15 +151,15 @@ absl::StatusOr<ParsedCollection> ParseCollectionFile(std::string_view contents,
       at = *next;
       continue;
     }
-    auto it = parsed.members.find(record->member);
-    if (record->type == RecordType::kDelete) {
+    auto it = parsed.members.find(record.member);
+    if (record.type == RecordType::kDelete) {
       if (it != parsed.members.end()) parsed.members.erase(it);
     } else if (it != parsed.members.end()) {
-      it->second.assign(record->value);
+      it->second.assign(record.value);
     } else {
-      parsed.members.emplace(record->member, record->value);
+      parsed.members.emplace(record.member, record.value);
     }
-    at += record->size;
+    at += record.size;
   }
   parsed.valid_size = at;
   return parsed;

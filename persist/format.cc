@@ -24,18 +24,28 @@ void AppendHeader(std::string_view collection, std::string* out) {
   AppendFixed(Checksum(std::string_view(*out).substr(start)), out);
 }
 
+std::uint32_t BodyHeaderChecksum(const char* body) {
+  return static_cast<std::uint32_t>(
+      Checksum(std::string_view(body, kBodyHeaderSize)));
+}
+
+void SealRecord(char* record, std::size_t size) {
+  const char* body = record + kBodyOffset;
+  EncodeFixed(BodyHeaderChecksum(body), record + kHeaderChecksumOffset);
+  EncodeFixed(Checksum(std::string_view(body, size - kBodyOffset)),
+              record + kBodyChecksumOffset);
+}
+
 void AppendRecord(RecordType type, std::string_view member,
                   std::string_view value, std::string* out) {
   const std::size_t start = out->size();
-  out->resize(start + 8);  // The checksum, filled in below.
+  out->resize(start + kBodyOffset);  // The checksums, filled in below.
   out->push_back(static_cast<char>(type));
   AppendFixed(static_cast<std::uint32_t>(member.size()), out);
   AppendFixed(static_cast<std::uint64_t>(value.size()), out);
   out->append(member);
   out->append(value);
-  const std::uint64_t checksum =
-      Checksum(std::string_view(*out).substr(start + 8));
-  EncodeFixed(checksum, out->data() + start);
+  SealRecord(out->data() + start, out->size() - start);
 }
 
 }  // namespace dskv::format

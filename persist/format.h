@@ -3,11 +3,16 @@
 //
 //   file   := header record*
 //   header := magic[8] version:u32 name_size:u16 name[name_size] checksum:u64
-//   record := checksum:u64 type:u8 member_size:u32 value_size:u64
+//   record := header_checksum:u32 body_checksum:u64 body
+//   body   := type:u8 member_size:u32 value_size:u64
 //             member[member_size] value[value_size]
 //
-// Integers are little-endian. Checksums are XXH3-64 (seed 0): the header's
-// over the header bytes before it, a record's over the record bytes after it.
+// Integers are little-endian. Checksums are XXH3-64 (seed 0): the file
+// header's over the header bytes before it; a record's header_checksum is the
+// low 32 bits of the checksum of the body's first 13 bytes (type and sizes),
+// its body_checksum that of the whole body. The separate header checksum lets
+// a reader trust a record's length even when its payload is damaged, so it
+// never looks for records inside another record's bytes.
 
 #ifndef DSKV_PERSIST_FORMAT_H_
 #define DSKV_PERSIST_FORMAT_H_
@@ -37,10 +42,15 @@ enum class RecordType : std::uint8_t {
 };
 
 // Offsets within a record.
-inline constexpr std::size_t kTypeOffset = 8;
+inline constexpr std::size_t kHeaderChecksumOffset = 0;
+inline constexpr std::size_t kBodyChecksumOffset = 4;
+inline constexpr std::size_t kBodyOffset = 12;
+inline constexpr std::size_t kTypeOffset = kBodyOffset;
 inline constexpr std::size_t kMemberSizeOffset = kTypeOffset + 1;
 inline constexpr std::size_t kValueSizeOffset = kMemberSizeOffset + 4;
 inline constexpr std::size_t kRecordHeaderSize = kValueSizeOffset + 8;
+// The part of the body that header_checksum covers.
+inline constexpr std::size_t kBodyHeaderSize = kRecordHeaderSize - kBodyOffset;
 
 // Collection files are named by a hash of the collection's name, never by the
 // name itself, so any name is safe on any file system; the real name is in
@@ -62,6 +72,13 @@ void AppendHeader(std::string_view collection, std::string* out);
 // Appends one record to `out`. `value` must be empty for kDelete.
 void AppendRecord(RecordType type, std::string_view member,
                   std::string_view value, std::string* out);
+
+// Computes and stores both checksums of the `size`-byte record at `record`,
+// whose body is already in place.
+void SealRecord(char* record, std::size_t size);
+
+// The header checksum of a body starting at `body`.
+std::uint32_t BodyHeaderChecksum(const char* body);
 
 // The size of the record AppendRecord writes.
 inline constexpr std::uint64_t RecordSize(std::size_t member_size,
