@@ -1,7 +1,8 @@
 #include "dskv/shard_map.h"
 
 #include <fmt/format.h>
-#include <xxhash.h>
+
+#include <algorithm>
 
 namespace dskv {
 namespace {
@@ -10,149 +11,197 @@ absl::Status ClosedError() {
   return absl::FailedPreconditionError("the store is closed");
 }
 
-}  // namespace
-
-ShardMap::ShardMap(int shard_bits)
-    : shard_bits_(shard_bits),
-      shards_(std::make_unique<Shard[]>(std::size_t{1} << shard_bits)) {}
-
-ShardMap::Shard& ShardMap::ShardFor(KeyRef key) const {
-  // Hash collection and member together so that equal member names in
-  // different collections land on different shards.
-  const XXH64_hash_t seed =
-      XXH3_64bits(key.collection.data(), key.collection.size());
-  const XXH64_hash_t hash =
-      XXH3_64bits_withSeed(key.member.data(), key.member.size(), seed);
-  return shards_[shard_bits_ == 0 ? 0 : hash >> (64 - shard_bits_)];
-}
-
-void ShardMap::AppendPairs(const Shard& shard, std::string_view collection,
-                           Pairs* out) {
-  if (auto c = shard.collections.find(collection);
-      c != shard.collections.end()) {
-    out->insert(out->end(), c->second.values.begin(), c->second.values.end());
-  }
-}
-
-std::uint64_t ShardMap::MarkDirty(Shard& shard, KeyRef key) {
-  auto c = shard.dirty.find(key.collection);
-  if (c == shard.dirty.end()) {
-    c = shard.dirty.try_emplace(std::string(key.collection)).first;
-  }
-  if (c->second.find(key.member) == c->second.end()) {
-    c->second.emplace(key.member);
-    ++shard.dirty_keys;
-  }
-  return sequence_.fetch_add(1, std::memory_order_acq_rel) + 1;
-}
-
-std::string ShardMap::Assign(Shard& shard, KeyRef key, std::string value) {
-  auto c = shard.collections.find(key.collection);
-  if (c == shard.collections.end()) {
-    c = shard.collections.try_emplace(std::string(key.collection)).first;
-  }
-  Members& members = c->second;
-  members.bytes += value.size();
-  shard.bytes += value.size();
-  if (auto m = members.values.find(key.member); m != members.values.end()) {
-    members.bytes -= m->second.size();
-    shard.bytes -= m->second.size();
-    std::swap(m->second, value);
-    return value;
-  }
-  members.bytes += key.member.size();
-  shard.bytes += key.member.size();
-  ++shard.keys;
-  members.values.try_emplace(std::string(key.member), std::move(value));
-  return std::string();
-}
-
-absl::StatusOr<std::string> ShardMap::Get(KeyRef key) const {
-  const Shard& shard = ShardFor(key);
-  std::shared_lock lock(shard.mu);
-  if (shard.closed) return ClosedError();
-  if (auto c = shard.collections.find(key.collection);
-      c != shard.collections.end()) {
-    if (auto m = c->second.values.find(key.member);
-        m != c->second.values.end()) {
-      return m->second;
-    }
-  }
+absl::Status NotFoundError(KeyRef key) {
   std::string full_key(key.collection);
   full_key.append("/").append(key.member);
   return absl::NotFoundError(
       fmt::format("no value at key {}", QuoteForError(full_key)));
 }
 
-absl::StatusOr<std::uint64_t> ShardMap::Put(KeyRef key, std::string value) {
-  Shard& shard = ShardFor(key);
-  std::string old;  // Freed after the lock is released.
-  std::unique_lock lock(shard.mu);
-  if (shard.closed) return ClosedError();
-  old = Assign(shard, key, std::move(value));
-  return MarkDirty(shard, key);
+}  // namespace
+
+ShardMap::Collection::~Collection() {
+  for (const Record* record : members) record->Unref();
 }
 
-absl::StatusOr<std::uint64_t> ShardMap::Delete(KeyRef key) {
-  Shard& shard = ShardFor(key);
-  decltype(Members::values)::node_type removed;  // Freed after unlocking.
-  std::unique_lock lock(shard.mu);
-  if (shard.closed) return ClosedError();
-  auto c = shard.collections.find(key.collection);
-  if (c == shard.collections.end()) return LastSequence();
-  Members& members = c->second;
-  auto m = members.values.find(key.member);
-  if (m == members.values.end()) return LastSequence();
-  const std::uint64_t bytes = m->first.size() + m->second.size();
-  members.bytes -= bytes;
-  shard.bytes -= bytes;
-  --shard.keys;
-  removed = members.values.extract(m);
-  if (members.values.empty()) shard.collections.erase(c);
-  return MarkDirty(shard, key);
+ShardMap::ShardMap(int shard_bits)
+    : shard_bits_(shard_bits),
+      shards_(std::make_unique<Shard[]>(std::size_t{1} << shard_bits)) {}
+
+ShardMap::~ShardMap() = default;
+
+ShardMap::KeyHashes ShardMap::Hash(KeyRef key) {
+  return {StringHash()(key.collection), StringHash()(key.member)};
 }
 
-absl::StatusOr<ShardMap::Pairs> ShardMap::GetAll(
+ShardMap::Shard& ShardMap::ShardFor(const KeyHashes& hashes) const {
+  // Mix in the collection so that equal member names in different
+  // collections land on different shards.
+  const std::uint64_t mixed =
+      hashes.member ^ (hashes.collection * 0x9E3779B97F4A7C15u);
+  return shards_[shard_bits_ == 0 ? 0 : mixed >> (64 - shard_bits_)];
+}
+
+void ShardMap::Count(Shard& shard, Collection& collection, const Record* record,
+                     int sign) {
+  if (record->is_tombstone()) return;
+  const std::uint64_t bytes = record->member().size() + record->value().size();
+  if (sign > 0) {
+    ++collection.live;
+    collection.bytes += bytes;
+    ++shard.keys;
+    shard.bytes += bytes;
+  } else {
+    --collection.live;
+    collection.bytes -= bytes;
+    --shard.keys;
+    shard.bytes -= bytes;
+  }
+}
+
+RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
+                            std::size_t member_hash, const Record* record) {
+  Count(shard, collection, record, +1);
+  const auto it = collection.members.find(record->member(), member_hash);
+  if (it == collection.members.end()) {
+    collection.members.insert(record);
+    record->set_pending(true);
+    shard.dirty.push_back({&collection, RecordRef::Share(record)});
+    return RecordRef();
+  }
+  RecordRef replaced(*it);  // Adopts the map's reference.
+  Count(shard, collection, replaced.get(), -1);
+  // Same member, so the set's hashing and ordering stay valid.
+  const_cast<const Record*&>(*it) = record;
+  record->set_pending(true);
+  // A pending Record is already listed, under a Record that names the same
+  // member: Drain finds whatever the map holds then.
+  if (!replaced->pending()) {
+    shard.dirty.push_back({&collection, RecordRef::Share(record)});
+  }
+  return replaced;
+}
+
+template <typename Read>
+absl::Status ShardMap::ReadRecord(KeyRef key, Read read) const {
+  const KeyHashes hashes = Hash(key);
+  const Shard& shard = ShardFor(hashes);
+  std::shared_lock lock(shard.mu);
+  if (shard.closed) return ClosedError();
+  if (auto c = shard.collections.find(key.collection, hashes.collection);
+      c != shard.collections.end()) {
+    const auto& members = c->second->members;
+    if (auto m = members.find(key.member, hashes.member);
+        m != members.end() && !(*m)->is_tombstone()) {
+      read(*m);
+      return absl::OkStatus();
+    }
+  }
+  return NotFoundError(key);
+}
+
+absl::StatusOr<std::string> ShardMap::Get(KeyRef key) const {
+  std::string value;
+  absl::Status status =
+      ReadRecord(key, [&](const Record* record) { value = record->value(); });
+  if (!status.ok()) return status;
+  return value;
+}
+
+absl::Status ShardMap::GetInto(KeyRef key, std::string* value) const {
+  return ReadRecord(key,
+                    [&](const Record* record) { *value = record->value(); });
+}
+
+absl::StatusOr<RecordRef> ShardMap::Share(KeyRef key) const {
+  RecordRef shared;
+  absl::Status status = ReadRecord(
+      key, [&](const Record* record) { shared = RecordRef::Share(record); });
+  if (!status.ok()) return status;
+  return shared;
+}
+
+absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
+  const KeyHashes hashes = Hash(key);
+  Shard& shard = ShardFor(hashes);
+  RecordRef record(Record::NewPut(key.member, value));
+  RecordRef replaced;  // Released after the lock.
+  std::unique_lock lock(shard.mu);
+  if (shard.closed) return ClosedError();
+  auto c = shard.collections.find(key.collection, hashes.collection);
+  if (c == shard.collections.end()) {
+    auto collection = std::make_unique<Collection>(key.collection);
+    const std::string_view name = collection->name;
+    c = shard.collections.emplace(name, std::move(collection)).first;
+  }
+  replaced = Replace(shard, *c->second, hashes.member, record.release());
+  return absl::OkStatus();
+}
+
+absl::Status ShardMap::Delete(KeyRef key) {
+  const KeyHashes hashes = Hash(key);
+  Shard& shard = ShardFor(hashes);
+  RecordRef replaced;  // Released after the lock.
+  std::unique_lock lock(shard.mu);
+  if (shard.closed) return ClosedError();
+  auto c = shard.collections.find(key.collection, hashes.collection);
+  if (c == shard.collections.end()) return absl::OkStatus();
+  Collection& collection = *c->second;
+  auto m = collection.members.find(key.member, hashes.member);
+  if (m == collection.members.end() || (*m)->is_tombstone()) {
+    return absl::OkStatus();
+  }
+  replaced = Replace(shard, collection, hashes.member,
+                     Record::NewTombstone(key.member));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ShardMap::Records> ShardMap::GetAll(
     std::string_view collection) const {
-  Pairs pairs;
+  const std::size_t hash = StringHash()(collection);
+  Records records;
   for (std::size_t i = 0; i < shard_count(); ++i) {
     const Shard& shard = shards_[i];
     std::shared_lock lock(shard.mu);
     if (shard.closed) return ClosedError();
-    AppendPairs(shard, collection, &pairs);
+    auto c = shard.collections.find(collection, hash);
+    if (c == shard.collections.end()) continue;
+    for (const Record* record : c->second->members) {
+      if (!record->is_tombstone()) records.push_back(RecordRef::Share(record));
+    }
   }
-  return pairs;
+  return records;
 }
 
-absl::StatusOr<std::uint64_t> ShardMap::DeleteAll(std::string_view collection) {
+absl::Status ShardMap::DeleteAll(std::string_view collection) {
+  const std::size_t hash = StringHash()(collection);
   std::lock_guard walk(walk_mu_);
   bool changed = false;
   for (std::size_t i = 0; i < shard_count(); ++i) {
     Shard& shard = shards_[i];
     // Declared before the lock so that they are freed after it is released.
-    decltype(shard.collections)::node_type removed;
-    decltype(shard.dirty)::node_type forgotten;
+    std::unique_ptr<Collection> removed;
+    std::vector<DirtyEntry> forgotten;
     std::unique_lock lock(shard.mu);
     // Close holds walk_mu_ while it closes shards, so either no shard is
     // closed or all are: nothing has been removed when this returns.
     if (shard.closed) return ClosedError();
-    if (auto c = shard.collections.find(collection);
-        c != shard.collections.end()) {
-      shard.keys -= c->second.values.size();
-      shard.bytes -= c->second.bytes;
-      removed = shard.collections.extract(c);
-      changed = true;
-    }
+    auto c = shard.collections.find(collection, hash);
+    if (c == shard.collections.end()) continue;
+    removed = std::move(c->second);
+    shard.collections.erase(c);
+    shard.keys -= removed->live;
+    shard.bytes -= removed->bytes;
     // The rewrite that `cleared_` asks for supersedes these changes.
-    if (auto d = shard.dirty.find(collection); d != shard.dirty.end()) {
-      shard.dirty_keys -= d->second.size();
-      forgotten = shard.dirty.extract(d);
-      changed = true;
-    }
+    auto listed = std::stable_partition(
+        shard.dirty.begin(), shard.dirty.end(),
+        [&](const DirtyEntry& e) { return e.collection != removed.get(); });
+    std::move(listed, shard.dirty.end(), std::back_inserter(forgotten));
+    shard.dirty.erase(listed, shard.dirty.end());
+    changed = true;
   }
-  if (!changed) return LastSequence();
-  cleared_.emplace(collection);
-  return sequence_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  if (changed) cleared_.emplace(collection);
+  return absl::OkStatus();
 }
 
 void ShardMap::Close() {
@@ -163,63 +212,94 @@ void ShardMap::Close() {
   }
 }
 
-void ShardMap::Load(KeyRef key, std::string value) {
-  Shard& shard = ShardFor(key);
-  std::string old;  // Freed after the lock is released.
+void ShardMap::Load(std::string_view collection, const Record* record) {
+  const KeyHashes hashes = Hash(KeyRef{collection, record->member()});
+  Shard& shard = ShardFor(hashes);
+  RecordRef replaced;  // Released after the lock.
   std::unique_lock lock(shard.mu);
-  old = Assign(shard, key, std::move(value));
+  auto c = shard.collections.find(collection, hashes.collection);
+  if (c == shard.collections.end()) {
+    auto added = std::make_unique<Collection>(collection);
+    const std::string_view name = added->name;
+    c = shard.collections.emplace(name, std::move(added)).first;
+  }
+  Collection& members = *c->second;
+  Count(shard, members, record, +1);
+  auto [it, inserted] = members.members.insert(record);
+  if (!inserted) {
+    replaced = RecordRef(*it);
+    Count(shard, members, replaced.get(), -1);
+    const_cast<const Record*&>(*it) = record;
+  }
 }
 
 ShardMap::DirtySnapshot ShardMap::Drain() {
   DirtySnapshot snapshot;
   std::lock_guard walk(walk_mu_);
-  // Read before visiting the shards: a change numbered up to this has been
-  // made under its shard's lock, so the visit below sees it.
-  snapshot.sequence = LastSequence();
   snapshot.cleared.swap(cleared_);
   for (std::size_t i = 0; i < shard_count(); ++i) {
     Shard& shard = shards_[i];
+    std::vector<DirtyEntry> dirty;  // Released after the lock.
+    std::vector<RecordRef> drained_tombstones;
     std::unique_lock lock(shard.mu);
-    for (auto& [collection, members] : shard.dirty) {
-      std::vector<Change>& out = snapshot.changes[collection];
-      const auto c = shard.collections.find(collection);
-      for (const std::string& member : members) {
-        Change& change = out.emplace_back(Change{member, std::nullopt});
-        if (c == shard.collections.end()) continue;
-        if (auto m = c->second.values.find(member);
-            m != c->second.values.end()) {
-          change.value = m->second;
-        }
+    dirty.swap(shard.dirty);
+    std::vector<Collection*> emptied;
+    Collection* last = nullptr;
+    Records* out = nullptr;
+    for (const DirtyEntry& entry : dirty) {
+      Collection& collection = *entry.collection;
+      // Records leave the map only here and in DeleteAll, which unlists
+      // them: the listed member is present.
+      const auto it = collection.members.find(entry.record->member());
+      const Record* current = *it;
+      if (!current->pending()) continue;  // Taken under an earlier entry.
+      current->set_pending(false);
+      if (&collection != last) {
+        last = &collection;
+        out = &snapshot.changes[collection.name];
+      }
+      out->push_back(RecordRef::Share(current));
+      if (current->is_tombstone()) {
+        drained_tombstones.emplace_back(current);  // The map's reference.
+        collection.members.erase(it);
+        if (collection.members.empty()) emptied.push_back(&collection);
       }
     }
-    shard.dirty.clear();
-    shard.dirty_keys = 0;
+    for (Collection* collection : emptied) {
+      shard.collections.erase(collection->name);
+    }
   }
   return snapshot;
 }
 
-ShardMap::Pairs ShardMap::CopyCollection(std::string_view collection) const {
+ShardMap::Records ShardMap::CopyCollection(std::string_view collection) const {
   std::lock_guard walk(walk_mu_);
-  Pairs pairs;
+  Records records;
+  const std::size_t hash = StringHash()(collection);
   for (std::size_t i = 0; i < shard_count(); ++i) {
     const Shard& shard = shards_[i];
     std::shared_lock lock(shard.mu);
-    AppendPairs(shard, collection, &pairs);
+    auto c = shard.collections.find(collection, hash);
+    if (c == shard.collections.end()) continue;
+    for (const Record* record : c->second->members) {
+      if (!record->is_tombstone()) records.push_back(RecordRef::Share(record));
+    }
   }
-  return pairs;
+  return records;
 }
 
 std::pair<std::uint64_t, std::uint64_t> ShardMap::CollectionSize(
     std::string_view collection) const {
+  const std::size_t hash = StringHash()(collection);
   std::uint64_t members = 0;
   std::uint64_t bytes = 0;
   for (std::size_t i = 0; i < shard_count(); ++i) {
     const Shard& shard = shards_[i];
     std::shared_lock lock(shard.mu);
-    if (auto c = shard.collections.find(collection);
+    if (auto c = shard.collections.find(collection, hash);
         c != shard.collections.end()) {
-      members += c->second.values.size();
-      bytes += c->second.bytes;
+      members += c->second->live;
+      bytes += c->second->bytes;
     }
   }
   return {members, bytes};
@@ -233,9 +313,9 @@ ShardMap::Totals ShardMap::GetTotals() const {
     std::shared_lock lock(shard.mu);
     totals.keys += shard.keys;
     totals.bytes += shard.bytes;
-    totals.dirty_keys += shard.dirty_keys;
-    for (const auto& [collection, members] : shard.collections) {
-      names.emplace(collection);
+    totals.dirty_keys += shard.dirty.size();
+    for (const auto& [name, collection] : shard.collections) {
+      if (collection->live > 0) names.emplace(name);
     }
   }
   totals.collections = names.size();

@@ -1,17 +1,26 @@
 // ShardMap: the in-memory engine. A two-level map, collection -> member ->
-// value, split into shards so that threads working on different keys rarely
-// meet on a lock, and the record of which keys changed since the janitor last
-// persisted them.
+// Record, split into shards so that threads working on different keys rarely
+// meet on a lock, and the list of what changed since the janitor last
+// persisted it.
 //
-// A key's shard is chosen by an xxHash of the whole key, so the members of one
-// collection spread over every shard: a hot collection does not serialize its
-// writers. Each shard holds, for every collection, the members that hash to
-// it; GetAll and DeleteAll therefore visit every shard but look only at the
-// named collection, never at other collections' members.
+// A key's shard is chosen from hashes of its collection and its member, so
+// the members of one collection spread over every shard: a hot collection
+// does not serialize its writers. Each shard holds, for every collection, the
+// members that hash to it; GetAll and DeleteAll therefore visit every shard
+// but look only at the named collection. Each key is hashed once per call:
+// the same two hashes pick the shard and probe both levels of its map.
 //
-// Every change gets a sequence number, taken under the lock of the shard it
-// changes. Drain() reads the latest number before it visits the shards, so a
-// snapshot holds every change numbered up to its `sequence`.
+// Values live in reference-counted Records (dskv/record.h): a reader copies
+// or shares a value under a shard's shared lock, the janitor takes references
+// rather than copies, and a write allocates its Record before taking a lock.
+//
+// Dirty tracking: a changed key's Record is marked pending and, unless the
+// Record it replaced was already pending, listed in its shard's dirty list.
+// A deleted key leaves a pending tombstone until the janitor has taken it, so
+// a key is listed at most once between two drains however often it changes.
+//
+// Drain() visits every shard under its lock, so its snapshot holds every
+// change that completed before it started.
 //
 // Thread-safe. Once closed, the user-facing operations fail with
 // FailedPrecondition; the janitor's operations (Drain, CopyCollection) go on
@@ -25,7 +34,6 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -38,29 +46,21 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "dskv/key.h"
+#include "dskv/record.h"
 #include "dskv/string_hash.h"
 
 namespace dskv {
 
 class ShardMap {
  public:
-  using Pairs = std::vector<std::pair<std::string, std::string>>;
-
-  // The latest state of one changed member: its value, or nullopt if it was
-  // deleted.
-  struct Change {
-    std::string member;
-    std::optional<std::string> value;
-  };
+  using Records = std::vector<RecordRef>;
 
   // What changed since the previous Drain.
   struct DirtySnapshot {
-    // Every change numbered up to this is included.
-    std::uint64_t sequence = 0;
-    // Changed members by collection, each member once however often it
-    // changed (coalescing). Collections in `cleared` may appear here too.
-    absl::flat_hash_map<std::string, std::vector<Change>, StringHash, StringEq>
-        changes;
+    // By collection, the latest Record of each changed member (a tombstone if
+    // it was deleted), each member once however often it changed.
+    // Collections in `cleared` may appear here too.
+    absl::flat_hash_map<std::string, Records, StringHash, StringEq> changes;
     // Collections emptied by DeleteAll: their files must be rewritten from
     // memory rather than appended to.
     absl::flat_hash_set<std::string, StringHash, StringEq> cleared;
@@ -69,13 +69,14 @@ class ShardMap {
   struct Totals {
     std::uint64_t keys = 0;
     std::uint64_t collections = 0;
-    std::uint64_t bytes = 0;  // Members and values.
-    std::uint64_t dirty_keys = 0;
+    std::uint64_t bytes = 0;       // Members and values.
+    std::uint64_t dirty_keys = 0;  // Listed for the next Drain.
   };
 
   // 2^shard_bits shards. More shards mean fewer lock collisions between
   // writers but more work for GetAll and DeleteAll.
   explicit ShardMap(int shard_bits = 6);
+  ~ShardMap();
 
   ShardMap(const ShardMap&) = delete;
   ShardMap& operator=(const ShardMap&) = delete;
@@ -83,41 +84,42 @@ class ShardMap {
   // Returns a copy of the value at `key`, or NotFound.
   absl::StatusOr<std::string> Get(KeyRef key) const;
 
-  // Stores `value` at `key`, replacing any previous value, and marks the key
-  // dirty. Returns the change's sequence number.
-  absl::StatusOr<std::uint64_t> Put(KeyRef key, std::string value);
+  // Copies the value at `key` into `*value`, reusing its memory; or NotFound.
+  absl::Status GetInto(KeyRef key, std::string* value) const;
 
-  // Removes `key` and marks it dirty. Removing a missing key changes nothing
-  // and returns the latest sequence number, as DeleteAll does for a missing
-  // collection: the state the caller saw is durable once that number is.
-  absl::StatusOr<std::uint64_t> Delete(KeyRef key);
+  // Returns a reference to the Record at `key`, sharing its value; or
+  // NotFound.
+  absl::StatusOr<RecordRef> Share(KeyRef key) const;
 
-  // Returns every (member, value) pair of `collection`, in no particular order.
-  absl::StatusOr<Pairs> GetAll(std::string_view collection) const;
+  // Stores a copy of `value` at `key`, replacing any previous value, and
+  // marks the key dirty.
+  absl::Status Put(KeyRef key, std::string_view value);
+
+  // Removes `key`, if present, and marks it dirty.
+  absl::Status Delete(KeyRef key);
+
+  // Returns the Records of `collection`, in no particular order.
+  absl::StatusOr<Records> GetAll(std::string_view collection) const;
 
   // Removes every member of `collection`. Atomic with respect to Close and
   // Drain: either sees none or all of it.
-  absl::StatusOr<std::uint64_t> DeleteAll(std::string_view collection);
+  absl::Status DeleteAll(std::string_view collection);
 
   // Makes every later user-facing operation fail. After Close returns the map
   // no longer changes.
   void Close();
 
-  // The latest sequence number handed out.
-  std::uint64_t LastSequence() const {
-    return sequence_.load(std::memory_order_acquire);
-  }
+  // Inserts a persisted Record, adopting the caller's reference, while the
+  // store is opened: not dirty. `record` must not be a tombstone.
+  void Load(std::string_view collection, const Record* record);
 
-  // Inserts a persisted value while the store is opened: not dirty.
-  void Load(KeyRef key, std::string value);
-
-  // Takes the record of what changed, with each changed member's latest state,
-  // and starts a new one.
+  // Takes the record of what changed, with each changed member's latest
+  // Record, and starts a new one.
   DirtySnapshot Drain();
 
-  // Returns `collection`'s (member, value) pairs, atomically with respect to
-  // DeleteAll. Works after Close.
-  Pairs CopyCollection(std::string_view collection) const;
+  // Returns `collection`'s Records, atomically with respect to DeleteAll.
+  // Works after Close.
+  Records CopyCollection(std::string_view collection) const;
 
   // The number of members of `collection` and their bytes (member + value).
   std::pair<std::uint64_t, std::uint64_t> CollectionSize(
@@ -126,44 +128,84 @@ class ShardMap {
   Totals GetTotals() const;
 
  private:
-  struct Members {
-    absl::flat_hash_map<std::string, std::string, StringHash, StringEq> values;
-    std::uint64_t bytes = 0;
+  // Hash and equality of Records by member, probed with std::string_view.
+  struct MemberHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view member) const {
+      return StringHash()(member);
+    }
+    std::size_t operator()(const Record* record) const {
+      return StringHash()(record->member());
+    }
   };
-  using DirtyMembers = absl::flat_hash_set<std::string, StringHash, StringEq>;
+  struct MemberEq {
+    using is_transparent = void;
+    static std::string_view MemberOf(std::string_view member) { return member; }
+    static std::string_view MemberOf(const Record* record) {
+      return record->member();
+    }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return MemberOf(a) == MemberOf(b);
+    }
+  };
+
+  // The members of one collection that hash to one shard.
+  struct Collection {
+    explicit Collection(std::string_view name) : name(name) {}
+    ~Collection();
+    const std::string name;
+    // Holds one reference to each Record; tombstones stay until drained.
+    absl::flat_hash_set<const Record*, MemberHash, MemberEq> members;
+    std::uint64_t live = 0;   // Members that are not tombstones.
+    std::uint64_t bytes = 0;  // Their members' and values' bytes.
+  };
+
+  // A changed member, named by the Record it held when it was listed: the
+  // Record now in the map may be a later one.
+  struct DirtyEntry {
+    Collection* collection;
+    RecordRef record;
+  };
 
   struct Shard {
     mutable std::shared_mutex mu;
     bool closed ABSL_GUARDED_BY(mu) = false;
-    absl::flat_hash_map<std::string, Members, StringHash, StringEq> collections
-        ABSL_GUARDED_BY(mu);
-    // Members changed since the last Drain, by collection.
-    absl::flat_hash_map<std::string, DirtyMembers, StringHash, StringEq> dirty
-        ABSL_GUARDED_BY(mu);
+    // Keyed by a view of the Collection's own name.
+    absl::flat_hash_map<std::string_view, std::unique_ptr<Collection>,
+                        StringHash, StringEq>
+        collections ABSL_GUARDED_BY(mu);
+    std::vector<DirtyEntry> dirty ABSL_GUARDED_BY(mu);
     std::uint64_t keys ABSL_GUARDED_BY(mu) = 0;
     std::uint64_t bytes ABSL_GUARDED_BY(mu) = 0;
-    std::uint64_t dirty_keys ABSL_GUARDED_BY(mu) = 0;
   };
 
-  Shard& ShardFor(KeyRef key) const;
+  struct KeyHashes {
+    std::size_t collection;
+    std::size_t member;
+  };
 
-  // Appends the pairs `shard` holds for `collection`. The caller holds the
-  // shard's lock.
-  static void AppendPairs(const Shard& shard, std::string_view collection,
-                          Pairs* out);
+  static KeyHashes Hash(KeyRef key);
+  Shard& ShardFor(const KeyHashes& hashes) const;
   std::size_t shard_count() const { return std::size_t{1} << shard_bits_; }
 
-  // Records a change to `key` in `shard`, whose lock the caller holds
-  // exclusively, and returns its sequence number.
-  std::uint64_t MarkDirty(Shard& shard, KeyRef key);
+  // Finds the live Record at `key` under a shared lock and passes it to
+  // `read`; or returns NotFound.
+  template <typename Read>
+  absl::Status ReadRecord(KeyRef key, Read read) const;
 
-  // Stores `value` at `key` in `shard`, whose lock the caller holds
-  // exclusively. Returns the replaced value, to be freed after unlocking.
-  static std::string Assign(Shard& shard, KeyRef key, std::string value);
+  // Puts `record` (adopting the caller's reference) at its member in
+  // `collection`, in `shard`, whose lock the caller holds exclusively.
+  // Returns the Record it replaced, if any, to be released after unlocking.
+  static RecordRef Replace(Shard& shard, Collection& collection,
+                           std::size_t member_hash, const Record* record);
+
+  // Counts `record` in or out of the totals of `collection` and `shard`.
+  static void Count(Shard& shard, Collection& collection, const Record* record,
+                    int sign);
 
   const int shard_bits_;
   std::unique_ptr<Shard[]> shards_;
-  std::atomic<std::uint64_t> sequence_{0};
 
   // Serializes the walks over all shards that must look atomic: DeleteAll,
   // Drain, CopyCollection and Close. Never held on the Get/Put/Delete path.

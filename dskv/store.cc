@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "dskv/key.h"
+#include "dskv/record.h"
 #include "dskv/shard_map.h"
 #include "persist/file_system.h"
 #include "persist/janitor.h"
@@ -75,13 +76,34 @@ class Store::Impl {
 
   std::unique_ptr<DirectoryLock> lock_;
 
-  // In kSync mode, waits until the change numbered `sequence` is durable.
-  absl::Status AfterWrite(absl::StatusOr<std::uint64_t> sequence) {
-    if (!sequence.ok()) return sequence.status();
-    if (options_.durability == Durability::kAsync) return absl::OkStatus();
-    return janitor_->WaitDurable(*sequence);
+  // In kSync mode, waits until the write that returned `status` is durable.
+  absl::Status AfterWrite(absl::Status status) {
+    if (!status.ok() || options_.durability == Durability::kAsync) {
+      return status;
+    }
+    return janitor_->WaitDurable();
   }
 };
+
+SharedValue::SharedValue(const SharedValue& other) : record_(other.record_) {
+  if (record_ != nullptr) record_->Ref();
+}
+
+SharedValue::SharedValue(SharedValue&& other) noexcept
+    : record_(std::exchange(other.record_, nullptr)) {}
+
+SharedValue& SharedValue::operator=(SharedValue other) noexcept {
+  std::swap(record_, other.record_);
+  return *this;
+}
+
+SharedValue::~SharedValue() {
+  if (record_ != nullptr) record_->Unref();
+}
+
+std::string_view SharedValue::value() const {
+  return record_ != nullptr ? record_->value() : std::string_view();
+}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
                                                    Options options) {
@@ -119,13 +141,34 @@ absl::StatusOr<std::string> Store::Get(std::string_view key) const {
   return impl_->map_.Get(*ref);
 }
 
+absl::Status Store::Get(std::string_view key, std::string* value) const {
+  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  if (!ref.ok()) return ref.status();
+  return impl_->map_.GetInto(*ref, value);
+}
+
+absl::StatusOr<SharedValue> Store::GetShared(std::string_view key) const {
+  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  if (!ref.ok()) return ref.status();
+  absl::StatusOr<RecordRef> record = impl_->map_.Share(*ref);
+  if (!record.ok()) return record.status();
+  return SharedValue(record->release());
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::GetAll(
     std::string_view collection) const {
   if (absl::Status s = ValidateCollection(collection); !s.ok()) return s;
-  absl::StatusOr<ShardMap::Pairs> pairs = impl_->map_.GetAll(collection);
-  if (pairs.ok()) {
-    std::sort(pairs->begin(), pairs->end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+  absl::StatusOr<ShardMap::Records> records = impl_->map_.GetAll(collection);
+  if (!records.ok()) return records.status();
+  // Sorting and copying happen outside the shards' locks.
+  std::sort(records->begin(), records->end(),
+            [](const RecordRef& a, const RecordRef& b) {
+              return a->member() < b->member();
+            });
+  std::vector<std::pair<std::string, std::string>> pairs;
+  pairs.reserve(records->size());
+  for (const RecordRef& record : *records) {
+    pairs.emplace_back(record->member(), record->value());
   }
   return pairs;
 }
@@ -138,7 +181,7 @@ absl::Status Store::Put(std::string_view key, std::string_view value) {
       !s.ok()) {
     return s;
   }
-  return impl_->AfterWrite(impl_->map_.Put(*ref, std::string(value)));
+  return impl_->AfterWrite(impl_->map_.Put(*ref, value));
 }
 
 absl::Status Store::Delete(std::string_view key) {
@@ -154,7 +197,7 @@ absl::Status Store::DeleteAll(std::string_view collection) {
 
 absl::Status Store::Flush() {
   if (impl_->closing_.load(std::memory_order_acquire)) return ClosedError();
-  return impl_->janitor_->WaitDurable(impl_->map_.LastSequence());
+  return impl_->janitor_->WaitDurable();
 }
 
 absl::Status Store::Close() {

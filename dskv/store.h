@@ -43,6 +43,7 @@ inline constexpr std::size_t kMaxCollectionSize = 255;
 inline constexpr std::size_t kMaxMemberSize = 65536;
 
 class FileSystem;  // persist/file_system.h; for tests that inject faults.
+class Record;      // dskv/record.h; private.
 
 // When a write is acknowledged, relative to when it is durable.
 enum class Durability {
@@ -119,6 +120,30 @@ struct Stats {
   std::uint64_t corrupt_files_set_aside = 0;
 };
 
+// A read-only reference to a value in a store, from Store::GetShared. The
+// value's bytes are shared with the store, not copied. They stay valid and
+// unchanged for the handle's lifetime, even if the key is later overwritten
+// or deleted, or the store is closed and destroyed. Copying a handle shares
+// the value. A handle may be used from any thread; distinct handles to one
+// value may be used from many threads at once.
+class SharedValue {
+ public:
+  // An empty value.
+  SharedValue() = default;
+  SharedValue(const SharedValue& other);
+  SharedValue(SharedValue&& other) noexcept;
+  SharedValue& operator=(SharedValue other) noexcept;
+  ~SharedValue();
+
+  std::string_view value() const;
+
+ private:
+  friend class Store;
+  explicit SharedValue(const Record* record) : record_(record) {}
+
+  const Record* record_ = nullptr;
+};
+
 // A store of collections of (member, value) pairs, opened on one directory.
 class Store {
  public:
@@ -148,6 +173,15 @@ class Store {
   // Errors: NotFound if no value is stored at `key`; InvalidArgument if `key`
   // is malformed (see the limits above); FailedPrecondition after Close.
   absl::StatusOr<std::string> Get(std::string_view key) const;
+
+  // As Get, but copies the value into `*value`, reusing its memory: no
+  // allocation once the buffer is large enough. On error `*value` is
+  // unchanged.
+  absl::Status Get(std::string_view key, std::string* value) const;
+
+  // As Get, but shares the stored value instead of copying it: constant
+  // time whatever the value's size. See SharedValue.
+  absl::StatusOr<SharedValue> GetShared(std::string_view key) const;
 
   // Returns every (member, value) pair of `collection`, sorted by the bytes of
   // the member. A collection with no members gives an empty vector.

@@ -1,33 +1,36 @@
 #include "persist/collection_file.h"
 
 #include "persist/format.h"
+#include "persist/record_batch.h"
 
 namespace dskv {
 namespace {
 
-// Rewrites stream through a buffer of about this size rather than building
-// the whole file in memory.
-constexpr std::size_t kRewriteChunk = std::size_t{4} << 20;
+// Rewrites are written in batches of about this many bytes.
+constexpr std::uint64_t kRewriteBatchBytes = std::uint64_t{4} << 20;
 
-absl::Status WriteWholeFile(
-    FileSystem& fs, const std::string& path, std::string_view collection,
-    const std::vector<std::pair<std::string, std::string>>& pairs,
-    std::uint64_t* written) {
+absl::Status WriteWholeFile(FileSystem& fs, const std::string& path,
+                            std::string_view collection,
+                            const std::vector<RecordRef>& records,
+                            std::uint64_t* written) {
   absl::StatusOr<std::unique_ptr<WritableFile>> out =
       fs.OpenForAppend(path, /*truncate=*/true);
   if (!out.ok()) return out.status();
-  std::string buffer;
-  format::AppendHeader(collection, &buffer);
-  for (const auto& [member, value] : pairs) {
-    format::AppendRecord(format::RecordType::kPut, member, value, &buffer);
-    if (buffer.size() >= kRewriteChunk) {
-      if (absl::Status s = (*out)->Append(buffer); !s.ok()) return s;
-      *written += buffer.size();
-      buffer.clear();
+  std::string header;
+  format::AppendHeader(collection, &header);
+  if (absl::Status s = (*out)->Append(header); !s.ok()) return s;
+  *written += header.size();
+  RecordBatch batch;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    batch.Add(records[i]);
+    if (batch.bytes() >= kRewriteBatchBytes || i + 1 == records.size()) {
+      if (absl::Status s = (*out)->AppendPieces(batch.Pieces()); !s.ok()) {
+        return s;
+      }
+      *written += batch.bytes();
+      batch.Clear();
     }
   }
-  if (absl::Status s = (*out)->Append(buffer); !s.ok()) return s;
-  *written += buffer.size();
   return (*out)->Sync();
 }
 
@@ -39,7 +42,7 @@ std::string CollectionPath(const std::string& dir,
 }
 
 absl::Status AppendToCollectionFile(FileSystem& fs, const std::string& path,
-                                    std::string_view records,
+                                    const RecordBatch& records,
                                     CollectionFile& file) {
   if (file.writer == nullptr) {
     absl::StatusOr<std::unique_ptr<WritableFile>> writer =
@@ -50,24 +53,23 @@ absl::Status AppendToCollectionFile(FileSystem& fs, const std::string& path,
     }
     file.writer = *std::move(writer);
   }
-  if (absl::Status s = file.writer->Append(records); !s.ok()) {
+  if (absl::Status s = file.writer->AppendPieces(records.Pieces()); !s.ok()) {
     file.needs_rewrite = true;
     return s;
   }
-  file.size += records.size();
+  file.size += records.bytes();
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::uint64_t> RewriteCollectionFile(
     FileSystem& fs, const std::string& dir, std::string_view collection,
-    const std::vector<std::pair<std::string, std::string>>& pairs,
-    CollectionFile& file) {
+    const std::vector<RecordRef>& records, CollectionFile& file) {
   const std::string path = CollectionPath(dir, collection);
   // The old file's descriptor would keep appending to the replaced inode.
   file.writer.reset();
   file.needs_rewrite = true;  // Until the new file is in place.
   std::uint64_t written = 0;
-  if (pairs.empty()) {
+  if (records.empty()) {
     if (file.exists) {
       absl::Status s = fs.Remove(path);
       if (!s.ok() && !absl::IsNotFound(s)) return s;
@@ -76,7 +78,8 @@ absl::StatusOr<std::uint64_t> RewriteCollectionFile(
     file.size = 0;
   } else {
     const std::string temp = path + std::string(format::kTempSuffix);
-    if (absl::Status s = WriteWholeFile(fs, temp, collection, pairs, &written);
+    if (absl::Status s =
+            WriteWholeFile(fs, temp, collection, records, &written);
         !s.ok()) {
       return s;
     }

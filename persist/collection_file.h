@@ -15,8 +15,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "dskv/record.h"
 #include "dskv/string_hash.h"
 #include "persist/file_system.h"
+#include "persist/record_batch.h"
 
 namespace dskv {
 
@@ -40,21 +42,22 @@ using CollectionFiles =
 // The path of the file of `collection` in `dir`.
 std::string CollectionPath(const std::string& dir, std::string_view collection);
 
-// Appends `records` (encoded by format::AppendRecord) to `file`, opening it
-// first if needed. Does not sync. On error, marks the file for rewrite.
+// Appends `records` to `file`, opening it first if needed. Does not sync. On
+// error, marks the file for rewrite.
 absl::Status AppendToCollectionFile(FileSystem& fs, const std::string& path,
-                                    std::string_view records,
+                                    const RecordBatch& records,
                                     CollectionFile& file);
 
-// Replaces the file of `collection` with one holding exactly `pairs`: written
+// Replaces the file of `collection` with one holding exactly `records`
+// (none of them tombstones): written
 // to a temporary file, synced and renamed over the old one, so a crash leaves
-// the old file or the new one, whole. With no pairs, removes the file. The
+// the old file or the new one, whole. The
 // caller must sync the directory to make the rename or removal durable.
+// With no records, removes the file.
 // Returns the bytes written; on error, marks the file for rewrite.
 absl::StatusOr<std::uint64_t> RewriteCollectionFile(
     FileSystem& fs, const std::string& dir, std::string_view collection,
-    const std::vector<std::pair<std::string, std::string>>& pairs,
-    CollectionFile& file);
+    const std::vector<RecordRef>& records, CollectionFile& file);
 
 }  // namespace dskv
 

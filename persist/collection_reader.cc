@@ -23,7 +23,7 @@ enum class Found {
                 // the body fails its checksum, or the other way round.
 };
 
-struct Record {
+struct DecodedRecord {
   Found found;
   RecordType type = RecordType::kPut;
   std::string_view member;
@@ -31,7 +31,7 @@ struct Record {
   std::uint64_t size = 0;  // Known for kRecord and kDamaged.
 };
 
-Record DecodeRecord(std::string_view contents, std::uint64_t offset) {
+DecodedRecord DecodeRecord(std::string_view contents, std::uint64_t offset) {
   if (contents.size() - offset < format::kRecordHeaderSize) {
     return {Found::kIncomplete};
   }
@@ -117,14 +117,14 @@ absl::StatusOr<std::uint64_t> ParseHeader(std::string_view contents,
 
 }  // namespace
 
-absl::StatusOr<ParsedCollection> ParseCollectionFile(std::string_view contents,
-                                                     bool salvage) {
-  ParsedCollection parsed;
+absl::StatusOr<ParsedCollectionView> ParseCollectionFileView(
+    std::string_view contents, bool salvage) {
+  ParsedCollectionView parsed;
   absl::StatusOr<std::uint64_t> offset = ParseHeader(contents, &parsed.name);
   if (!offset.ok()) return offset.status();
   std::uint64_t at = *offset;
   while (at < contents.size()) {
-    const Record record = DecodeRecord(contents, at);
+    const DecodedRecord record = DecodeRecord(contents, at);
     if (record.found == Found::kIncomplete) {
       parsed.torn_tail_bytes = contents.size() - at;
       break;
@@ -151,17 +151,32 @@ absl::StatusOr<ParsedCollection> ParseCollectionFile(std::string_view contents,
       at = *next;
       continue;
     }
-    auto it = parsed.members.find(record.member);
     if (record.type == RecordType::kDelete) {
-      if (it != parsed.members.end()) parsed.members.erase(it);
-    } else if (it != parsed.members.end()) {
-      it->second.assign(record.value);
+      parsed.members.erase(record.member);
     } else {
-      parsed.members.emplace(record.member, record.value);
+      parsed.members.insert_or_assign(record.member, record.value);
     }
     at += record.size;
   }
   parsed.valid_size = at;
+  return parsed;
+}
+
+absl::StatusOr<ParsedCollection> ParseCollectionFile(std::string_view contents,
+                                                     bool salvage) {
+  absl::StatusOr<ParsedCollectionView> view =
+      ParseCollectionFileView(contents, salvage);
+  if (!view.ok()) return view.status();
+  ParsedCollection parsed;
+  parsed.name = std::move(view->name);
+  parsed.members.reserve(view->members.size());
+  for (const auto& [member, value] : view->members) {
+    parsed.members.emplace(member, value);
+  }
+  parsed.valid_size = view->valid_size;
+  parsed.torn_tail_bytes = view->torn_tail_bytes;
+  parsed.corrupt_regions = view->corrupt_regions;
+  parsed.corrupt_bytes = view->corrupt_bytes;
   return parsed;
 }
 

@@ -13,11 +13,14 @@
 
 namespace dskv {
 
-struct ParsedCollection {
+// What a collection file holds. `String` is std::string, or std::string_view
+// for views into the parsed contents.
+template <typename String>
+struct BasicParsedCollection {
   // The collection's name, from the header.
   std::string name;
   // Its members as the file's records leave them.
-  absl::flat_hash_map<std::string, std::string, StringHash, StringEq> members;
+  absl::flat_hash_map<String, String, StringHash, StringEq> members;
   // Size of the file without its torn tail: where the next record belongs.
   std::uint64_t valid_size = 0;
   // Bytes of an incomplete or damaged last record that nothing valid follows:
@@ -29,6 +32,9 @@ struct ParsedCollection {
   std::uint64_t corrupt_bytes = 0;
 };
 
+using ParsedCollection = BasicParsedCollection<std::string>;
+using ParsedCollectionView = BasicParsedCollection<std::string_view>;
+
 // Verifies every checksum of `contents`, the whole file, and returns what it
 // holds. A damaged record followed by a valid one is corruption: DataLoss
 // naming its byte offset, unless `salvage`, which skips to the next valid
@@ -36,6 +42,11 @@ struct ParsedCollection {
 // a version this code does not know is FailedPrecondition.
 absl::StatusOr<ParsedCollection> ParseCollectionFile(std::string_view contents,
                                                      bool salvage);
+
+// As ParseCollectionFile, but members and values are views into `contents`,
+// which must outlive the result.
+absl::StatusOr<ParsedCollectionView> ParseCollectionFileView(
+    std::string_view contents, bool salvage);
 
 }  // namespace dskv
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,12 +27,29 @@ class WritableFile {
   // which may be short of data.size() (as write(2) may). Use Append.
   virtual absl::StatusOr<std::size_t> Write(std::string_view data) = 0;
 
+  // Writes a prefix of the concatenation of `pieces` at the end of the file
+  // and returns its length (writev(2)). The default writes the first
+  // non-empty piece with Write. Use AppendPieces.
+  virtual absl::StatusOr<std::size_t> WritePieces(
+      std::span<const std::string_view> pieces);
+
   // Makes everything written so far durable (fdatasync).
   virtual absl::Status Sync() = 0;
 
   // Writes all of `data`, retrying short writes. On error a prefix of `data`
   // may have reached the file.
   absl::Status Append(std::string_view data);
+
+  // Writes the concatenation of `pieces`, retrying short writes. On error a
+  // prefix of it may have reached the file.
+  absl::Status AppendPieces(std::vector<std::string_view> pieces);
+};
+
+// The whole contents of a file, read into memory or mapped. Immutable.
+class FileContents {
+ public:
+  virtual ~FileContents() = default;
+  virtual std::string_view data() const = 0;
 };
 
 // Holds an exclusive lock on a store directory until destroyed.
@@ -51,6 +69,12 @@ class FileSystem {
 
   // Returns the whole contents of `path`. NotFound if it does not exist.
   virtual absl::StatusOr<std::string> ReadFile(const std::string& path) = 0;
+
+  // As ReadFile, but may map the file instead of copying it, which is
+  // faster for large files. The file must not be changed while the result
+  // lives. The default calls ReadFile.
+  virtual absl::StatusOr<std::unique_ptr<FileContents>> MapFile(
+      const std::string& path);
 
   // Cuts `path` to `size` bytes and makes that durable.
   virtual absl::Status Truncate(const std::string& path,

@@ -29,11 +29,14 @@ std::uint32_t BodyHeaderChecksum(const char* body) {
       Checksum(std::string_view(body, kBodyHeaderSize)));
 }
 
+void EncodeRecordPrefix(std::string_view body, char* prefix) {
+  EncodeFixed(BodyHeaderChecksum(body.data()), prefix + kHeaderChecksumOffset);
+  EncodeFixed(Checksum(body), prefix + kBodyChecksumOffset);
+}
+
 void SealRecord(char* record, std::size_t size) {
-  const char* body = record + kBodyOffset;
-  EncodeFixed(BodyHeaderChecksum(body), record + kHeaderChecksumOffset);
-  EncodeFixed(Checksum(std::string_view(body, size - kBodyOffset)),
-              record + kBodyChecksumOffset);
+  EncodeRecordPrefix(std::string_view(record + kBodyOffset, size - kBodyOffset),
+                     record);
 }
 
 void AppendRecord(RecordType type, std::string_view member,

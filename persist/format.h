@@ -41,16 +41,23 @@ enum class RecordType : std::uint8_t {
   kDelete = 2,  // member removed; value_size is 0
 };
 
+// Offsets within a record's body.
+inline constexpr std::size_t kBodyTypeOffset = 0;
+inline constexpr std::size_t kBodyMemberSizeOffset = 1;
+inline constexpr std::size_t kBodyValueSizeOffset = 5;
+// The part of the body that header_checksum covers; the member follows it.
+inline constexpr std::size_t kBodyHeaderSize = 13;
+
 // Offsets within a record.
 inline constexpr std::size_t kHeaderChecksumOffset = 0;
 inline constexpr std::size_t kBodyChecksumOffset = 4;
 inline constexpr std::size_t kBodyOffset = 12;
-inline constexpr std::size_t kTypeOffset = kBodyOffset;
-inline constexpr std::size_t kMemberSizeOffset = kTypeOffset + 1;
-inline constexpr std::size_t kValueSizeOffset = kMemberSizeOffset + 4;
-inline constexpr std::size_t kRecordHeaderSize = kValueSizeOffset + 8;
-// The part of the body that header_checksum covers.
-inline constexpr std::size_t kBodyHeaderSize = kRecordHeaderSize - kBodyOffset;
+inline constexpr std::size_t kTypeOffset = kBodyOffset + kBodyTypeOffset;
+inline constexpr std::size_t kMemberSizeOffset =
+    kBodyOffset + kBodyMemberSizeOffset;
+inline constexpr std::size_t kValueSizeOffset =
+    kBodyOffset + kBodyValueSizeOffset;
+inline constexpr std::size_t kRecordHeaderSize = kBodyOffset + kBodyHeaderSize;
 
 // Collection files are named by a hash of the collection's name, never by the
 // name itself, so any name is safe on any file system; the real name is in
@@ -72,6 +79,10 @@ void AppendHeader(std::string_view collection, std::string* out);
 // Appends one record to `out`. `value` must be empty for kDelete.
 void AppendRecord(RecordType type, std::string_view member,
                   std::string_view value, std::string* out);
+
+// Writes the two checksums that precede `body` in a record to `prefix`
+// (kBodyOffset bytes).
+void EncodeRecordPrefix(std::string_view body, char* prefix);
 
 // Computes and stores both checksums of the `size`-byte record at `record`,
 // whose body is already in place.

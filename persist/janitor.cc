@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "persist/format.h"
+#include "persist/record_batch.h"
 
 namespace dskv {
 namespace {
@@ -24,21 +25,20 @@ Janitor::Janitor(ShardMap* map, Settings settings, CollectionFiles files)
 
 Janitor::~Janitor() { Stop().IgnoreError(); }
 
-absl::Status Janitor::WaitDurable(std::uint64_t sequence) {
+absl::Status Janitor::WaitDurable() {
   std::unique_lock lock(mu_);
-  if (durable_ >= sequence) return absl::OkStatus();
   const std::uint64_t needed = started_ + 1;
   if (!stopped_) {
     wanted_ = std::max(wanted_, needed);
     work_cv_.notify_one();
   }
   done_cv_.wait(lock, [&] {
-    return durable_ >= sequence || stopped_ ||
+    return last_good_ >= needed || stopped_ ||
            (finished_ >= needed && !last_error_.ok());
   });
-  if (durable_ >= sequence) return absl::OkStatus();
-  return last_error_.ok() ? absl::FailedPreconditionError("the store is closed")
-                          : last_error_;
+  // The last pass ran after the map was closed: if it succeeded, every
+  // change ever made is durable.
+  return last_good_ >= needed ? absl::OkStatus() : last_error_;
 }
 
 absl::Status Janitor::Stop() {
@@ -75,13 +75,12 @@ void Janitor::Run() {
     const bool last = stopping_;
     ++started_;
     lock.unlock();
-    std::uint64_t sequence = 0;
-    const absl::Status status = Pass(&sequence);
+    const absl::Status status = Pass();
     lock.lock();
     ++finished_;
     last_error_ = status;
     if (status.ok()) {
-      durable_ = sequence;
+      last_good_ = finished_;
       backoff = std::chrono::milliseconds{0};
     } else {
       ++failed_passes_;
@@ -95,9 +94,8 @@ void Janitor::Run() {
   }
 }
 
-absl::Status Janitor::Pass(std::uint64_t* sequence) {
+absl::Status Janitor::Pass() {
   ShardMap::DirtySnapshot snapshot = map_->Drain();
-  *sequence = snapshot.sequence;
 
   // Collections to persist: changed, cleared, or left damaged by an earlier
   // failure.
@@ -155,22 +153,18 @@ absl::Status Janitor::Pass(std::uint64_t* sequence) {
   return first_error;
 }
 
-absl::Status Janitor::PersistCollection(
-    const std::string& collection, const std::vector<ShardMap::Change>* changes,
-    bool cleared, std::vector<std::string>* appended,
-    std::vector<std::string>* rewritten) {
+absl::Status Janitor::PersistCollection(const std::string& collection,
+                                        const ShardMap::Records* changes,
+                                        bool cleared,
+                                        std::vector<std::string>* appended,
+                                        std::vector<std::string>* rewritten) {
   CollectionFile& file = files_[collection];
   bool rewrite = cleared || file.needs_rewrite || !file.exists;
   bool compacting = false;
-  std::string records;
+  RecordBatch records;
   if (!rewrite && changes != nullptr) {
-    for (const ShardMap::Change& change : *changes) {
-      format::AppendRecord(change.value.has_value()
-                               ? format::RecordType::kPut
-                               : format::RecordType::kDelete,
-                           change.member, change.value.value_or(""), &records);
-    }
-    compacting = ShouldCompact(collection, file.size + records.size());
+    for (const RecordRef& record : *changes) records.Add(record);
+    compacting = ShouldCompact(collection, file.size + records.bytes());
     rewrite = compacting;
   }
 
@@ -194,7 +188,7 @@ absl::Status Janitor::PersistCollection(
   absl::Status s = AppendToCollectionFile(
       *settings_.fs, CollectionPath(settings_.dir, collection), records, file);
   if (!s.ok()) return s;
-  bytes_written_.fetch_add(records.size(), std::memory_order_relaxed);
+  bytes_written_.fetch_add(records.bytes(), std::memory_order_relaxed);
   appended->push_back(collection);
   return absl::OkStatus();
 }

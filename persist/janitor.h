@@ -5,7 +5,9 @@
 // or rewrites the file from memory (new collection, DeleteAll, compaction,
 // recovery from an I/O error). Then it syncs every file it touched and, if
 // files were created, renamed or removed, the directory. A pass that fully
-// succeeds makes every change numbered up to its snapshot durable.
+// succeeds makes every change completed before it started durable; a failed
+// one leaves its collections marked for rewrite, so the next pass that
+// succeeds makes them durable too.
 //
 // Passes run every `flush_interval`, and at once when a caller waits for a
 // change to become durable; callers waiting together share a pass (group
@@ -61,10 +63,10 @@ class Janitor {
   Janitor(const Janitor&) = delete;
   Janitor& operator=(const Janitor&) = delete;
 
-  // Blocks until every change numbered up to `sequence` is durable. Returns
-  // the error of the pass that should have made it so if that pass failed;
-  // the changes stay pending and are retried.
-  absl::Status WaitDurable(std::uint64_t sequence);
+  // Blocks until every change completed before the call is durable: until a
+  // pass that started after the call succeeds. Returns the error of that
+  // pass if it fails; the changes stay pending and are retried.
+  absl::Status WaitDurable();
 
   // Runs a last pass, after the map has been closed, and stops the thread.
   // Returns the last pass's status. Idempotent.
@@ -74,15 +76,13 @@ class Janitor {
 
  private:
   void Run();
-  // One pass; called on the janitor thread only. Sets `sequence` to the
-  // snapshot's: on success every change numbered up to it is durable.
-  absl::Status Pass(std::uint64_t* sequence);
+  // One pass; called on the janitor thread only.
+  absl::Status Pass();
   // Persists one collection's changes (null: none, only a pending rewrite).
   // Adds its name to `appended` if its file needs a sync, to `rewritten` if
   // the directory does.
   absl::Status PersistCollection(const std::string& collection,
-                                 const std::vector<ShardMap::Change>* changes,
-                                 bool cleared,
+                                 const ShardMap::Records* changes, bool cleared,
                                  std::vector<std::string>* appended,
                                  std::vector<std::string>* rewritten);
   bool ShouldCompact(const std::string& collection,
@@ -109,9 +109,9 @@ class Janitor {
   // older failure may have been mended since.
   std::uint64_t started_ ABSL_GUARDED_BY(mu_) = 0;
   std::uint64_t finished_ ABSL_GUARDED_BY(mu_) = 0;
-  std::uint64_t wanted_ ABSL_GUARDED_BY(mu_) = 0;   // Pass a waiter needs.
-  std::uint64_t durable_ ABSL_GUARDED_BY(mu_) = 0;  // Sequence made durable.
-  absl::Status last_error_ ABSL_GUARDED_BY(mu_);    // Of the latest pass.
+  std::uint64_t wanted_ ABSL_GUARDED_BY(mu_) = 0;     // Pass a waiter needs.
+  std::uint64_t last_good_ ABSL_GUARDED_BY(mu_) = 0;  // Latest success.
+  absl::Status last_error_ ABSL_GUARDED_BY(mu_);      // Of the latest pass.
   std::uint64_t failed_passes_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;

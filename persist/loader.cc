@@ -4,71 +4,153 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "dskv/record.h"
 #include "persist/collection_reader.h"
 #include "persist/format.h"
 
 namespace dskv {
 namespace {
 
+// Files are loaded in groups of at most this many, so that the number of
+// mappings stays well under the kernel's limit.
+constexpr std::size_t kFilesPerGroup = 1024;
+// Records are created and inserted in chunks of this many members.
+constexpr std::size_t kMembersPerChunk = 4096;
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// Loads one file. Thread-safe: `report` is guarded by `report_mu`.
-absl::Status LoadFile(FileSystem& fs, const std::string& dir,
-                      const std::string& name, bool salvage, ShardMap& map,
-                      std::mutex& report_mu, LoadReport& report) {
-  const std::string path = dir + "/" + name;
-  absl::StatusOr<std::string> contents = fs.ReadFile(path);
+// Runs work(i) for i in [0, n) on up to one thread per core. Returns the
+// first error.
+template <typename Work>
+absl::Status ParallelFor(std::size_t n, Work work) {
+  std::atomic<std::size_t> next{0};
+  std::mutex error_mu;
+  absl::Status first_error;
+  auto worker = [&] {
+    for (std::size_t i = next++; i < n; i = next++) {
+      absl::Status s = work(i);
+      if (!s.ok()) {
+        std::lock_guard lock(error_mu);
+        first_error.Update(s);
+      }
+    }
+  };
+  const std::size_t threads = std::min<std::size_t>(
+      n, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (std::size_t i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  return first_error;
+}
+
+// One file: read, verified, and its members waiting to be inserted.
+struct LoadedFile {
+  std::string path;
+  std::unique_ptr<FileContents> contents;
+  ParsedCollectionView parsed;  // Views into `contents`.
+  bool set_aside = false;       // Unreadable, renamed (salvage only).
+};
+
+absl::Status ReadCollectionFile(FileSystem& fs, bool salvage,
+                                LoadedFile& file) {
+  absl::StatusOr<std::unique_ptr<FileContents>> contents =
+      fs.MapFile(file.path);
   if (!contents.ok()) return contents.status();
-  absl::StatusOr<ParsedCollection> parsed =
-      ParseCollectionFile(*contents, salvage);
-  contents->clear();
-  contents->shrink_to_fit();
+  file.contents = *std::move(contents);
+  absl::StatusOr<ParsedCollectionView> parsed =
+      ParseCollectionFileView(file.contents->data(), salvage);
   if (!parsed.ok()) {
     if (salvage && absl::IsDataLoss(parsed.status())) {
       // Without a readable header the collection is unknown: set the file
       // aside for a person to look at.
-      if (absl::Status s = fs.Rename(path, path + ".corrupt"); !s.ok()) {
-        return s;
-      }
-      std::lock_guard lock(report_mu);
-      ++report.corrupt_files;
-      return absl::OkStatus();
+      file.contents.reset();
+      file.set_aside = true;
+      return fs.Rename(file.path, file.path + ".corrupt");
     }
     return absl::Status(parsed.status().code(),
-                        fmt::format("collection file {:?}: {}", path,
+                        fmt::format("collection file {:?}: {}", file.path,
                                     std::string(parsed.status().message())));
   }
-  if (format::FileName(parsed->name) != name) {
+  file.parsed = *std::move(parsed);
+  const std::string expected = format::FileName(file.parsed.name);
+  if (!EndsWith(file.path, "/" + expected)) {
     return absl::DataLossError(fmt::format(
         "collection file {:?} holds collection {:?}, whose file is named {:?}",
-        path, parsed->name, format::FileName(parsed->name)));
+        file.path, file.parsed.name, expected));
   }
-  if (parsed->torn_tail_bytes > 0) {
-    if (absl::Status s = fs.Truncate(path, parsed->valid_size); !s.ok()) {
-      return s;
+  return absl::OkStatus();
+}
+
+// Inserts every member of `files` into `map`, in parallel.
+void InsertMembers(std::vector<LoadedFile>& files, ShardMap& map) {
+  struct Member {
+    const std::string* collection;
+    std::string_view member;
+    std::string_view value;
+  };
+  std::vector<Member> members;
+  for (const LoadedFile& file : files) {
+    for (const auto& [member, value] : file.parsed.members) {
+      members.push_back({&file.parsed.name, member, value});
     }
   }
-  for (auto& [member, value] : parsed->members) {
-    map.Load(KeyRef{parsed->name, member}, std::move(value));
+  const std::size_t chunks =
+      (members.size() + kMembersPerChunk - 1) / kMembersPerChunk;
+  ParallelFor(chunks, [&](std::size_t chunk) {
+    const std::size_t end =
+        std::min(members.size(), (chunk + 1) * kMembersPerChunk);
+    for (std::size_t i = chunk * kMembersPerChunk; i < end; ++i) {
+      map.Load(*members[i].collection,
+               Record::NewPut(members[i].member, members[i].value));
+    }
+    return absl::OkStatus();
+  }).IgnoreError();  // Inserting cannot fail.
+}
+
+// Loads `files`, each named by its path, into `map` and `report`.
+absl::Status LoadGroup(FileSystem& fs, bool salvage,
+                       std::vector<LoadedFile>& files, ShardMap& map,
+                       LoadReport& report) {
+  if (absl::Status s = ParallelFor(files.size(),
+                                   [&](std::size_t i) {
+                                     return ReadCollectionFile(fs, salvage,
+                                                               files[i]);
+                                   });
+      !s.ok()) {
+    return s;
   }
-  std::lock_guard lock(report_mu);
-  CollectionFile& file = report.files[parsed->name];
-  file.size = parsed->valid_size;
-  file.exists = true;
-  file.needs_rewrite = parsed->corrupt_regions > 0;
-  if (parsed->torn_tail_bytes > 0) {
-    ++report.torn_tails;
-    report.torn_bytes += parsed->torn_tail_bytes;
+  InsertMembers(files, map);
+  for (LoadedFile& file : files) {
+    // Unmapped before a torn tail is cut off under the mapping.
+    file.contents.reset();
+    if (file.set_aside) {
+      ++report.corrupt_files;
+      continue;
+    }
+    const ParsedCollectionView& parsed = file.parsed;
+    if (parsed.torn_tail_bytes > 0) {
+      if (absl::Status s = fs.Truncate(file.path, parsed.valid_size); !s.ok()) {
+        return s;
+      }
+      ++report.torn_tails;
+      report.torn_bytes += parsed.torn_tail_bytes;
+    }
+    CollectionFile& entry = report.files[parsed.name];
+    entry.size = parsed.valid_size;
+    entry.exists = true;
+    entry.needs_rewrite = parsed.corrupt_regions > 0;
+    report.corrupt_regions += parsed.corrupt_regions;
+    report.corrupt_bytes += parsed.corrupt_bytes;
   }
-  report.corrupt_regions += parsed->corrupt_regions;
-  report.corrupt_bytes += parsed->corrupt_bytes;
   return absl::OkStatus();
 }
 
@@ -79,39 +161,28 @@ absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
                                            ShardMap& map) {
   absl::StatusOr<std::vector<std::string>> names = fs.ListDirectory(dir);
   if (!names.ok()) return names.status();
-  std::vector<std::string> files;
+  std::vector<std::string> paths;
   for (const std::string& name : *names) {
     if (EndsWith(name, format::kTempSuffix)) {
       // An unfinished rewrite: the collection file it was to replace is
       // still whole.
       if (absl::Status s = fs.Remove(dir + "/" + name); !s.ok()) return s;
     } else if (EndsWith(name, format::kFileSuffix)) {
-      files.push_back(name);
+      paths.push_back(dir + "/" + name);
     }
   }
 
   LoadReport report;
-  std::mutex report_mu;
-  std::mutex error_mu;
-  absl::Status first_error;
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < files.size(); i = next++) {
-      absl::Status s =
-          LoadFile(fs, dir, files[i], salvage, map, report_mu, report);
-      if (!s.ok()) {
-        std::lock_guard lock(error_mu);
-        if (first_error.ok()) first_error = s;
-      }
+  for (std::size_t first = 0; first < paths.size(); first += kFilesPerGroup) {
+    std::vector<LoadedFile> group(
+        std::min(kFilesPerGroup, paths.size() - first));
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      group[i].path = paths[first + i];
     }
-  };
-  const std::size_t threads = std::min<std::size_t>(
-      files.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (std::size_t i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
-  if (!first_error.ok()) return first_error;
+    if (absl::Status s = LoadGroup(fs, salvage, group, map, report); !s.ok()) {
+      return s;
+    }
+  }
   return report;
 }
 

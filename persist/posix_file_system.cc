@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "persist/file_system.h"
@@ -37,12 +40,30 @@ class FdCloser {
 
 class PosixWritableFile : public WritableFile {
  public:
+  // IOV_MAX on Linux.
+  static constexpr std::size_t kMaxPieces = 1024;
+
   PosixWritableFile(int fd, std::string path)
       : fd_(fd), path_(std::move(path)) {}
 
   absl::StatusOr<std::size_t> Write(std::string_view data) override {
     while (true) {
       const ssize_t n = ::write(fd_.get(), data.data(), data.size());
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) return PosixError(errno, "cannot write", path_);
+    }
+  }
+
+  absl::StatusOr<std::size_t> WritePieces(
+      std::span<const std::string_view> pieces) override {
+    iovec iov[kMaxPieces];
+    const std::size_t count = std::min(pieces.size(), kMaxPieces);
+    for (std::size_t i = 0; i < count; ++i) {
+      iov[i].iov_base = const_cast<char*>(pieces[i].data());
+      iov[i].iov_len = pieces[i].size();
+    }
+    while (true) {
+      const ssize_t n = ::writev(fd_.get(), iov, static_cast<int>(count));
       if (n >= 0) return static_cast<std::size_t>(n);
       if (errno != EINTR) return PosixError(errno, "cannot write", path_);
     }
@@ -58,6 +79,20 @@ class PosixWritableFile : public WritableFile {
  private:
   FdCloser fd_;
   const std::string path_;
+};
+
+class MappedContents : public FileContents {
+ public:
+  MappedContents(void* address, std::size_t size)
+      : address_(address), size_(size) {}
+  ~MappedContents() override { ::munmap(address_, size_); }
+  std::string_view data() const override {
+    return {static_cast<const char*>(address_), size_};
+  }
+
+ private:
+  void* const address_;
+  const std::size_t size_;
 };
 
 class PosixDirectoryLock : public DirectoryLock {
@@ -99,6 +134,23 @@ class Posix : public FileSystem {
     }
     contents.resize(done);
     return contents;
+  }
+
+  absl::StatusOr<std::unique_ptr<FileContents>> MapFile(
+      const std::string& path) override {
+    FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return PosixError(errno, "cannot open", path);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) {
+      return PosixError(errno, "cannot stat", path);
+    }
+    // mmap cannot map an empty file.
+    if (st.st_size == 0) return FileSystem::MapFile(path);
+    const std::size_t size = static_cast<std::size_t>(st.st_size);
+    void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+                           fd.get(), 0);
+    if (address == MAP_FAILED) return PosixError(errno, "cannot map", path);
+    return std::make_unique<MappedContents>(address, size);
   }
 
   absl::Status Truncate(const std::string& path, std::uint64_t size) override {
@@ -182,16 +234,51 @@ class Posix : public FileSystem {
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<FileContents>> FileSystem::MapFile(
+    const std::string& path) {
+  class StringContents : public FileContents {
+   public:
+    explicit StringContents(std::string contents)
+        : contents_(std::move(contents)) {}
+    std::string_view data() const override { return contents_; }
+
+   private:
+    const std::string contents_;
+  };
+  absl::StatusOr<std::string> contents = ReadFile(path);
+  if (!contents.ok()) return contents.status();
+  return std::make_unique<StringContents>(*std::move(contents));
+}
+
 absl::Status WritableFile::Append(std::string_view data) {
-  while (!data.empty()) {
-    absl::StatusOr<std::size_t> n = Write(data);
+  return AppendPieces({data});
+}
+
+absl::StatusOr<std::size_t> WritableFile::WritePieces(
+    std::span<const std::string_view> pieces) {
+  for (std::string_view piece : pieces) {
+    if (!piece.empty()) return Write(piece);
+  }
+  return 0;
+}
+
+absl::Status WritableFile::AppendPieces(std::vector<std::string_view> pieces) {
+  std::span<std::string_view> rest(pieces);
+  while (true) {
+    while (!rest.empty() && rest.front().empty()) rest = rest.subspan(1);
+    if (rest.empty()) return absl::OkStatus();
+    absl::StatusOr<std::size_t> n = WritePieces(rest);
     if (!n.ok()) return n.status();
     if (*n == 0) {
       return absl::ResourceExhaustedError("write made no progress");
     }
-    data.remove_prefix(*n);
+    for (std::size_t written = *n; written > 0;) {
+      const std::size_t taken = std::min(written, rest.front().size());
+      rest.front().remove_prefix(taken);
+      written -= taken;
+      if (rest.front().empty()) rest = rest.subspan(1);
+    }
   }
-  return absl::OkStatus();
 }
 
 FileSystem* PosixFileSystem() {

@@ -464,5 +464,65 @@ TEST_F(ConcurrencyTest, ConcurrentClosesAllSucceed) {
   EXPECT_EQ(CheckAllFailPrecondition(*store_), "");
 }
 
+// Readers hold SharedValues and copy into reused buffers while writers
+// overwrite and delete the same keys: every value read must be one that was
+// written, whole, and stay unchanged while held.
+TEST_F(ConcurrencyTest, SharedValuesStayIntactUnderOverwrites) {
+  constexpr int kWriters = 2;
+  constexpr int kReaders = 2;
+  constexpr int kRounds = 2000;
+  constexpr int kKeyCount = 4;
+  // A value is its version repeated: any torn or reused buffer shows.
+  auto make_value = [](int version) {
+    return std::string(100 + version % 50,
+                       static_cast<char>('a' + version % 26));
+  };
+  auto well_formed = [](std::string_view v) {
+    return v.size() >= 100 && v.find_first_not_of(v.front()) == v.npos;
+  };
+  std::latch start(kWriters + kReaders);
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kRounds; ++i) {
+        const std::string key = "shared/k" + std::to_string(i % kKeyCount);
+        absl::Status s = (i + w) % 7 == 0 ? store_->Delete(key)
+                                          : store_->Put(key, make_value(i + w));
+        if (!s.ok()) ++bad;
+      }
+    });
+  }
+  for (int r = 0; r < kReaders; ++r) {
+    threads.emplace_back([&, r] {
+      start.arrive_and_wait();
+      std::vector<SharedValue> held;
+      std::string buffer;
+      for (int i = 0; i < kRounds; ++i) {
+        const std::string key =
+            "shared/k" + std::to_string((i + r) % kKeyCount);
+        absl::StatusOr<SharedValue> shared = store_->GetShared(key);
+        if (shared.ok()) {
+          if (!well_formed(shared->value())) ++bad;
+          held.push_back(*std::move(shared));
+        } else if (!absl::IsNotFound(shared.status())) {
+          ++bad;
+        }
+        absl::Status s = store_->Get(key, &buffer);
+        if (s.ok() ? !well_formed(buffer) : !absl::IsNotFound(s)) ++bad;
+        if (held.size() > 16) {
+          for (const SharedValue& v : held) {
+            if (!well_formed(v.value())) ++bad;
+          }
+          held.clear();
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
 }  // namespace
 }  // namespace dskv

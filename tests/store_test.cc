@@ -278,6 +278,59 @@ TEST_F(StoreTest, PutCopiesTheValue) {
   EXPECT_TRUE(HasPairs(store_->GetAll("a"), {{"x", "original"}}));
 }
 
+TEST_F(StoreTest, GetIntoBufferCopiesTheValue) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "first value")));
+  ASSERT_TRUE(IsOk(store_->Put("a/y", "2")));
+  std::string buffer = "previous contents, longer than both values";
+
+  ASSERT_TRUE(IsOk(store_->Get("a/x", &buffer)));
+  EXPECT_EQ(buffer, "first value");
+  ASSERT_TRUE(IsOk(store_->Get("a/y", &buffer)));
+  EXPECT_EQ(buffer, "2");
+}
+
+TEST_F(StoreTest, GetIntoBufferLeavesItUnchangedOnError) {
+  std::string buffer = "kept";
+  EXPECT_TRUE(
+      HasCode(store_->Get("a/missing", &buffer), absl::StatusCode::kNotFound));
+  EXPECT_TRUE(HasCode(store_->Get("malformed", &buffer),
+                      absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(buffer, "kept");
+}
+
+TEST_F(StoreTest, GetSharedSeesTheValue) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "shared")));
+  absl::StatusOr<SharedValue> shared = store_->GetShared("a/x");
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ(shared->value(), "shared");
+  EXPECT_TRUE(
+      HasCode(store_->GetShared("a/missing"), absl::StatusCode::kNotFound));
+  EXPECT_TRUE(HasCode(store_->GetShared("malformed"),
+                      absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(SharedValue().value(), "");
+}
+
+TEST_F(StoreTest, SharedValueOutlivesOverwriteDeleteAndTheStore) {
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "v1")));
+  ASSERT_TRUE(IsOk(store_->Put("a/y", "y1")));
+  absl::StatusOr<SharedValue> x = store_->GetShared("a/x");
+  absl::StatusOr<SharedValue> y = store_->GetShared("a/y");
+  ASSERT_TRUE(x.ok() && y.ok());
+  SharedValue copy = *x;
+
+  ASSERT_TRUE(IsOk(store_->Put("a/x", "v2")));
+  ASSERT_TRUE(IsOk(store_->Delete("a/y")));
+  EXPECT_EQ(x->value(), "v1");
+  EXPECT_EQ(y->value(), "y1");
+  EXPECT_TRUE(HasValue(store_->Get("a/x"), "v2"));
+
+  ASSERT_TRUE(IsOk(store_->Close()));
+  store_.reset();
+  EXPECT_EQ(x->value(), "v1");
+  EXPECT_EQ(copy.value(), "v1");
+  EXPECT_EQ(y->value(), "y1");
+}
+
 TEST_F(StoreTest, PutCopiesTheKey) {
   std::string key = "a/x";
   ASSERT_TRUE(IsOk(store_->Put(key, "1")));
@@ -674,6 +727,11 @@ TEST_F(ClosedStoreTest, GetFailsWithFailedPrecondition) {
       HasCode(store_->Get("a/x"), absl::StatusCode::kFailedPrecondition));
   EXPECT_TRUE(
       HasCode(store_->Get("a/y"), absl::StatusCode::kFailedPrecondition));
+  std::string buffer;
+  EXPECT_TRUE(HasCode(store_->Get("a/x", &buffer),
+                      absl::StatusCode::kFailedPrecondition));
+  EXPECT_TRUE(
+      HasCode(store_->GetShared("a/x"), absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(ClosedStoreTest, GetAllFailsWithFailedPrecondition) {

@@ -1,0 +1,103 @@
+// Record: one stored (member, value) pair, or the tombstone of a deleted
+// member, in a single reference-counted allocation.
+//
+// After a 4-byte header, a Record's bytes are exactly the body of a record in
+// a collection file (persist/format.h): type, sizes, member, value. The
+// janitor therefore writes a Record as it is, with no encoding and no copy,
+// and readers, the janitor and ValueHandles share one immutable copy of each
+// value.
+
+#ifndef DSKV_RECORD_H_
+#define DSKV_RECORD_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+namespace dskv {
+
+class Record {
+ public:
+  // A new record with one reference, owned by the caller.
+  static Record* NewPut(std::string_view member, std::string_view value);
+  static Record* NewTombstone(std::string_view member);
+
+  Record(const Record&) = delete;
+  Record& operator=(const Record&) = delete;
+
+  std::string_view member() const;
+  std::string_view value() const;
+  bool is_tombstone() const;
+  // The bytes of the file record's body: type, sizes, member and value.
+  std::string_view body() const;
+
+  void Ref() const { state_.fetch_add(1, std::memory_order_relaxed); }
+  // Drops a reference; frees the record with the last one.
+  void Unref() const;
+
+  // Whether the record waits in its shard's dirty list for the janitor.
+  // Read and written only under the lock of the shard that holds the record.
+  bool pending() const {
+    return state_.load(std::memory_order_relaxed) & kPendingBit;
+  }
+  void set_pending(bool pending) const;
+
+ private:
+  // The reference count and the pending flag share one word so that a
+  // record's header is 4 bytes: small records then fit malloc's next-smaller
+  // size class.
+  static constexpr std::uint32_t kPendingBit = 0x80000000u;
+  static constexpr std::uint32_t kRefMask = ~kPendingBit;
+
+  Record() = default;
+  static Record* New(std::uint8_t type, std::string_view member,
+                     std::string_view value);
+  const char* body_data() const {
+    return reinterpret_cast<const char*>(this) + sizeof(Record);
+  }
+
+  mutable std::atomic<std::uint32_t> state_{1};
+};
+
+static_assert(sizeof(Record) == 4);
+
+// Owns one reference to a Record.
+class RecordRef {
+ public:
+  RecordRef() = default;
+  // Adopts the reference the caller owns.
+  explicit RecordRef(const Record* record) : record_(record) {}
+  RecordRef(const RecordRef& other) : record_(other.record_) {
+    if (record_ != nullptr) record_->Ref();
+  }
+  RecordRef(RecordRef&& other) noexcept
+      : record_(std::exchange(other.record_, nullptr)) {}
+  RecordRef& operator=(RecordRef other) noexcept {
+    std::swap(record_, other.record_);
+    return *this;
+  }
+  ~RecordRef() {
+    if (record_ != nullptr) record_->Unref();
+  }
+
+  // Takes a new reference to `record`.
+  static RecordRef Share(const Record* record) {
+    record->Ref();
+    return RecordRef(record);
+  }
+
+  const Record* get() const { return record_; }
+  const Record* operator->() const { return record_; }
+  const Record& operator*() const { return *record_; }
+  // Gives up ownership without dropping the reference.
+  const Record* release() { return std::exchange(record_, nullptr); }
+
+ private:
+  const Record* record_ = nullptr;
+};
+
+}  // namespace dskv
+
+#endif  // DSKV_RECORD_H_
