@@ -65,6 +65,11 @@ std::string_view Record::body() const {
           static_cast<std::size_t>(v.data() + v.size() - body_data())};
 }
 
+void Record::OverwriteValue(std::string_view value) const {
+  const std::string_view old = this->value();
+  std::memcpy(const_cast<char*>(old.data()), value.data(), old.size());
+}
+
 void Record::Unref() const {
   const std::uint32_t before = state_.fetch_sub(1, std::memory_order_acq_rel);
   if ((before & kRefMask) == 1) {

@@ -33,6 +33,16 @@ class Record {
   // The bytes of the file record's body: type, sizes, member and value.
   std::string_view body() const;
 
+  // Replaces the value with `value`, of the same size, in place. Only for
+  // the holder of the sole reference, under the exclusive lock of the shard
+  // that holds the record, so that no one can be reading the value.
+  void OverwriteValue(std::string_view value) const;
+
+  // Whether the caller's reference is the only one.
+  bool HasOneRef() const {
+    return (state_.load(std::memory_order_acquire) & kRefMask) == 1;
+  }
+
   void Ref() const { state_.fetch_add(1, std::memory_order_relaxed); }
   // Drops a reference; frees the record with the last one.
   void Unref() const;

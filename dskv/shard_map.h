@@ -194,6 +194,15 @@ class ShardMap {
   template <typename Read>
   absl::Status ReadRecord(KeyRef key, Read read) const;
 
+  // Values at least this large are rewritten in place when possible.
+  static constexpr std::size_t kOverwriteInPlaceMinSize = 512;
+
+  // Overwrites the value at `key` in `shard`, whose lock the caller holds
+  // exclusively, if a Record of the same size that no one else references
+  // holds it. Returns whether it did.
+  static bool OverwriteInPlace(Shard& shard, const KeyHashes& hashes,
+                               KeyRef key, std::string_view value);
+
   // Puts `record` (adopting the caller's reference) at its member in
   // `collection`, in `shard`, whose lock the caller holds exclusively.
   // Returns the Record it replaced, if any, to be released after unlocking.

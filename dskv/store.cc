@@ -105,6 +105,10 @@ std::string_view SharedValue::value() const {
   return record_ != nullptr ? record_->value() : std::string_view();
 }
 
+std::string_view SharedValue::member() const {
+  return record_ != nullptr ? record_->member() : std::string_view();
+}
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
                                                    Options options) {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
@@ -157,20 +161,32 @@ absl::StatusOr<SharedValue> Store::GetShared(std::string_view key) const {
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::GetAll(
     std::string_view collection) const {
+  absl::StatusOr<std::vector<SharedValue>> shared = GetAllShared(collection);
+  if (!shared.ok()) return shared.status();
+  // Copied outside the shards' locks.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  pairs.reserve(shared->size());
+  for (const SharedValue& value : *shared) {
+    pairs.emplace_back(value.member(), value.value());
+  }
+  return pairs;
+}
+
+absl::StatusOr<std::vector<SharedValue>> Store::GetAllShared(
+    std::string_view collection) const {
   if (absl::Status s = ValidateCollection(collection); !s.ok()) return s;
   absl::StatusOr<ShardMap::Records> records = impl_->map_.GetAll(collection);
   if (!records.ok()) return records.status();
-  // Sorting and copying happen outside the shards' locks.
-  std::sort(records->begin(), records->end(),
-            [](const RecordRef& a, const RecordRef& b) {
-              return a->member() < b->member();
-            });
-  std::vector<std::pair<std::string, std::string>> pairs;
-  pairs.reserve(records->size());
-  for (const RecordRef& record : *records) {
-    pairs.emplace_back(record->member(), record->value());
+  std::vector<SharedValue> shared;
+  shared.reserve(records->size());
+  for (RecordRef& record : *records) {
+    shared.push_back(SharedValue(record.release()));
   }
-  return pairs;
+  std::sort(shared.begin(), shared.end(),
+            [](const SharedValue& a, const SharedValue& b) {
+              return a.member() < b.member();
+            });
+  return shared;
 }
 
 absl::Status Store::Put(std::string_view key, std::string_view value) {

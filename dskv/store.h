@@ -136,6 +136,8 @@ class SharedValue {
   ~SharedValue();
 
   std::string_view value() const;
+  // The member of the key the value is stored at.
+  std::string_view member() const;
 
  private:
   friend class Store;
@@ -192,6 +194,12 @@ class Store {
   // Errors: InvalidArgument if `collection` is not a valid collection name
   // (for example, it holds a '/'); FailedPrecondition after Close.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> GetAll(
+      std::string_view collection) const;
+
+  // As GetAll, but shares the stored members and values instead of copying
+  // them (see SharedValue): a large collection costs a reference per member
+  // rather than a copy of its bytes.
+  absl::StatusOr<std::vector<SharedValue>> GetAllShared(
       std::string_view collection) const;
 
   // Stores a copy of `value` at `key`, replacing any previous value. Later

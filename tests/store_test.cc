@@ -310,6 +310,39 @@ TEST_F(StoreTest, GetSharedSeesTheValue) {
   EXPECT_EQ(SharedValue().value(), "");
 }
 
+TEST_F(StoreTest, SharedValueIsUnchangedBySameSizeOverwrite) {
+  const std::string first(4096, 'a');
+  const std::string second(4096, 'b');
+  ASSERT_TRUE(IsOk(store_->Put("a/x", first)));
+  ASSERT_TRUE(IsOk(store_->Flush()));  // Nothing but the map holds it now.
+  absl::StatusOr<SharedValue> shared = store_->GetShared("a/x");
+  ASSERT_TRUE(shared.ok()) << shared.status();
+
+  ASSERT_TRUE(IsOk(store_->Put("a/x", second)));
+
+  EXPECT_EQ(shared->value(), first);
+  EXPECT_TRUE(HasValue(store_->Get("a/x"), second));
+}
+
+TEST_F(StoreTest, GetAllSharedMatchesGetAll) {
+  ASSERT_TRUE(IsOk(store_->Put("a/\x80", "high")));
+  ASSERT_TRUE(IsOk(store_->Put("a/z", "zed")));
+  ASSERT_TRUE(IsOk(store_->Put("a/b", "bee")));
+  ASSERT_TRUE(IsOk(store_->Put("other/b", "not this one")));
+  absl::StatusOr<std::vector<SharedValue>> shared = store_->GetAllShared("a");
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  Pairs got;
+  for (const SharedValue& v : *shared) {
+    got.emplace_back(v.member(), v.value());
+  }
+  EXPECT_EQ(got, (Pairs{{"b", "bee"}, {"z", "zed"}, {"\x80", "high"}}));
+  EXPECT_TRUE(
+      HasCode(store_->GetAllShared("a/b"), absl::StatusCode::kInvalidArgument));
+  absl::StatusOr<std::vector<SharedValue>> none = store_->GetAllShared("none");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_F(StoreTest, SharedValueOutlivesOverwriteDeleteAndTheStore) {
   ASSERT_TRUE(IsOk(store_->Put("a/x", "v1")));
   ASSERT_TRUE(IsOk(store_->Put("a/y", "y1")));
