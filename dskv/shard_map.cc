@@ -42,6 +42,18 @@ ShardMap::Shard& ShardMap::ShardFor(const KeyHashes& hashes) const {
   return shards_[shard_bits_ == 0 ? 0 : mixed >> (64 - shard_bits_)];
 }
 
+ShardMap::Collection& ShardMap::FindOrAddCollection(Shard& shard,
+                                                    std::string_view name,
+                                                    std::size_t hash) {
+  auto c = shard.collections.find(name, hash);
+  if (c == shard.collections.end()) {
+    auto added = std::make_unique<Collection>(name);
+    const std::string_view key = added->name;  // Lives as long as the entry.
+    c = shard.collections.emplace(key, std::move(added)).first;
+  }
+  return *c->second;
+}
+
 void ShardMap::Count(Shard& shard, Collection& collection, const Record* record,
                      int sign) {
   if (record->is_tombstone()) return;
@@ -157,13 +169,9 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
   RecordRef replaced;  // Released after the lock.
   std::unique_lock lock(shard.mu);
   if (shard.closed) return ClosedError();
-  auto c = shard.collections.find(key.collection, hashes.collection);
-  if (c == shard.collections.end()) {
-    auto collection = std::make_unique<Collection>(key.collection);
-    const std::string_view name = collection->name;
-    c = shard.collections.emplace(name, std::move(collection)).first;
-  }
-  replaced = Replace(shard, *c->second, hashes.member, record.release());
+  replaced = Replace(
+      shard, FindOrAddCollection(shard, key.collection, hashes.collection),
+      hashes.member, record.release());
   return absl::OkStatus();
 }
 
@@ -246,13 +254,8 @@ void ShardMap::Load(std::string_view collection, const Record* record) {
   Shard& shard = ShardFor(hashes);
   RecordRef replaced;  // Released after the lock.
   std::unique_lock lock(shard.mu);
-  auto c = shard.collections.find(collection, hashes.collection);
-  if (c == shard.collections.end()) {
-    auto added = std::make_unique<Collection>(collection);
-    const std::string_view name = added->name;
-    c = shard.collections.emplace(name, std::move(added)).first;
-  }
-  Collection& members = *c->second;
+  Collection& members =
+      FindOrAddCollection(shard, collection, hashes.collection);
   Count(shard, members, record, +1);
   auto [it, inserted] = members.members.insert(record);
   if (!inserted) {

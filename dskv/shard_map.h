@@ -209,6 +209,11 @@ class ShardMap {
   static RecordRef Replace(Shard& shard, Collection& collection,
                            std::size_t member_hash, const Record* record);
 
+  // The collection `name` in `shard`, whose lock the caller holds
+  // exclusively; added if missing.
+  static Collection& FindOrAddCollection(Shard& shard, std::string_view name,
+                                         std::size_t hash);
+
   // Counts `record` in or out of the totals of `collection` and `shard`.
   static void Count(Shard& shard, Collection& collection, const Record* record,
                     int sign);
