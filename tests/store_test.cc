@@ -11,7 +11,6 @@
 #include <initializer_list>
 #include <memory>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,89 +19,21 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gtest/gtest.h"
+#include "tests/status_matchers.h"
 #include "tests/temp_dir.h"
 
 namespace dskv {
 namespace {
 
+using ::dskv_test::Describe;
+using ::dskv_test::HasCode;
+using ::dskv_test::HasPairs;
+using ::dskv_test::HasValue;
+using ::dskv_test::IsOk;
+using ::dskv_test::MessageOf;
+using ::dskv_test::Pairs;
 using ::dskv_test::TempDirTest;
 using ::std::string_literals::operator""s;
-
-using Pairs = std::vector<std::pair<std::string, std::string>>;
-
-// Shows bytes in a failure message: escaped, and cut short if long.
-std::string Describe(std::string_view bytes) {
-  constexpr std::size_t kMaxShown = 40;
-  std::string shown = ::testing::PrintToString(
-      std::string(bytes.substr(0, std::min(bytes.size(), kMaxShown))));
-  if (bytes.size() <= kMaxShown) return shown;
-  std::ostringstream out;
-  out << shown << "... (" << bytes.size() << " bytes)";
-  return out.str();
-}
-
-std::string Describe(const Pairs& pairs) {
-  std::ostringstream out;
-  out << "{";
-  for (std::size_t i = 0; i < pairs.size(); ++i) {
-    if (i > 0) out << ", ";
-    out << "{" << Describe(pairs[i].first) << ", " << Describe(pairs[i].second)
-        << "}";
-  }
-  out << "}";
-  return out.str();
-}
-
-::testing::AssertionResult IsOk(const absl::Status& status) {
-  if (status.ok()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "status is " << status;
-}
-
-::testing::AssertionResult HasCode(const absl::Status& status,
-                                   absl::StatusCode code) {
-  if (status.code() == code) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "status is " << status << ", want code " << code;
-}
-
-template <typename T>
-::testing::AssertionResult HasCode(const absl::StatusOr<T>& status_or,
-                                   absl::StatusCode code) {
-  return HasCode(status_or.status(), code);
-}
-
-// Whether `got` holds exactly the value `want`.
-::testing::AssertionResult HasValue(const absl::StatusOr<std::string>& got,
-                                    std::string_view want) {
-  if (!got.ok()) {
-    return ::testing::AssertionFailure()
-           << "status is " << got.status() << ", want value " << Describe(want);
-  }
-  if (*got != want) {
-    return ::testing::AssertionFailure()
-           << "value is " << Describe(*got) << ", want " << Describe(want);
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// Whether `got` holds exactly the pairs `want`, in that order.
-::testing::AssertionResult HasPairs(const absl::StatusOr<Pairs>& got,
-                                    const Pairs& want) {
-  if (!got.ok()) {
-    return ::testing::AssertionFailure()
-           << "status is " << got.status() << ", want pairs " << Describe(want);
-  }
-  if (*got != want) {
-    return ::testing::AssertionFailure()
-           << "pairs are " << Describe(*got) << ", want " << Describe(want);
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// The message of `status`. (Debian's Abseil has its own string_view.)
-std::string MessageOf(const absl::Status& status) {
-  return std::string(status.message());
-}
 
 std::string ToLower(std::string_view text) {
   std::string lower(text);

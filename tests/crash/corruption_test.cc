@@ -340,7 +340,7 @@ TEST_F(CorruptionTest, EveryFlippedByteIsATornTailOrDataLoss) {
 TEST_F(CorruptionTest, SalvageOpensEveryFlippedFileWithoutTheDamage) {
   // Each case opens the store twice; every seventh offset is enough for the
   // second pattern.
-  for (const auto [pattern, stride] :
+  for (const auto& [pattern, stride] :
        {std::pair<unsigned char, int>{0x01, 1},
         std::pair<unsigned char, int>{0xFF, 7}}) {
     for (std::size_t offset = 0; offset < original_.size(); offset += stride) {

@@ -19,6 +19,7 @@
 #include "dskv/store.h"
 #include "gtest/gtest.h"
 #include "tests/persist/persist_test_util.h"
+#include "tests/status_matchers.h"
 
 namespace dskv {
 namespace {

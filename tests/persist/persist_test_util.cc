@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "persist/coding.h"
@@ -21,76 +20,20 @@ std::pair<std::string_view, std::string_view> SplitKey(std::string_view key) {
   return {key.substr(0, slash), key.substr(slash + 1)};
 }
 
-std::string MessageOf(const absl::Status& status) {
-  return std::string(status.message());
+// Writes `bytes` to the file `path` opened with `mode`; on failure, says
+// `cannot` and the path.
+::testing::AssertionResult WriteWithMode(const std::string& path,
+                                         std::string_view bytes,
+                                         std::ios::openmode mode,
+                                         std::string_view cannot) {
+  std::ofstream out(path, std::ios::binary | mode);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) return ::testing::AssertionFailure() << cannot << " " << path;
+  return ::testing::AssertionSuccess();
 }
 
 }  // namespace
-
-std::string Describe(std::string_view bytes) {
-  constexpr std::size_t kMaxShown = 40;
-  std::string shown = ::testing::PrintToString(
-      std::string(bytes.substr(0, std::min(bytes.size(), kMaxShown))));
-  if (bytes.size() <= kMaxShown) return shown;
-  std::ostringstream out;
-  out << shown << "... (" << bytes.size() << " bytes)";
-  return out.str();
-}
-
-std::string Describe(const Pairs& pairs) {
-  std::ostringstream out;
-  out << "{";
-  for (std::size_t i = 0; i < pairs.size(); ++i) {
-    if (i > 0) out << ", ";
-    out << "{" << Describe(pairs[i].first) << ", " << Describe(pairs[i].second)
-        << "}";
-  }
-  out << "}";
-  return out.str();
-}
-
-::testing::AssertionResult IsOk(const absl::Status& status) {
-  if (status.ok()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "status is " << status;
-}
-
-::testing::AssertionResult HasCode(const absl::Status& status,
-                                   absl::StatusCode code) {
-  if (status.code() == code) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "status is " << status << ", want code " << code;
-}
-
-::testing::AssertionResult HasCodeAndMessage(
-    const absl::Status& status, absl::StatusCode code,
-    const std::vector<std::string>& parts) {
-  if (status.code() != code) {
-    return ::testing::AssertionFailure()
-           << "status is " << status << ", want code " << code;
-  }
-  const std::string message = MessageOf(status);
-  for (const std::string& part : parts) {
-    if (message.find(part) == std::string::npos) {
-      return ::testing::AssertionFailure()
-             << "message " << Describe(message) << " does not contain "
-             << Describe(part);
-    }
-  }
-  return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult HasValue(const absl::StatusOr<std::string>& got,
-                                    std::string_view want) {
-  if (!got.ok()) {
-    return ::testing::AssertionFailure()
-           << "status is " << got.status() << ", want value " << Describe(want);
-  }
-  if (*got != want) {
-    return ::testing::AssertionFailure()
-           << "value is " << Describe(*got) << ", want " << Describe(want);
-  }
-  return ::testing::AssertionSuccess();
-}
 
 void Model::Put(std::string_view key, std::string_view value) {
   const auto [collection, member] = SplitKey(key);
@@ -245,20 +188,12 @@ absl::StatusOr<std::string> ReadBytes(const std::string& path) {
 
 ::testing::AssertionResult WriteBytes(const std::string& path,
                                       std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) return ::testing::AssertionFailure() << "cannot write " << path;
-  return ::testing::AssertionSuccess();
+  return WriteWithMode(path, bytes, std::ios::trunc, "cannot write");
 }
 
 ::testing::AssertionResult AppendBytes(const std::string& path,
                                        std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::app);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) return ::testing::AssertionFailure() << "cannot append to " << path;
-  return ::testing::AssertionSuccess();
+  return WriteWithMode(path, bytes, std::ios::app, "cannot append to");
 }
 
 absl::StatusOr<std::uint64_t> FileSize(const std::string& path) {

@@ -1,6 +1,7 @@
 // Helpers shared by the persistence tests: a model of what a store should
-// hold, gtest predicates for statuses and contents, and access to the
-// collection files on disk.
+// hold, gtest predicates for its contents, and access to the collection files
+// on disk. The predicates for statuses and values are in
+// tests/status_matchers.h.
 
 #ifndef DSKV_TESTS_PERSIST_PERSIST_TEST_UTIL_H_
 #define DSKV_TESTS_PERSIST_PERSIST_TEST_UTIL_H_
@@ -18,40 +19,10 @@
 #include "dskv/store.h"
 #include "gtest/gtest.h"
 #include "persist/collection_reader.h"
+#include "tests/status_matchers.h"
 #include "tests/temp_dir.h"
 
 namespace dskv_test {
-
-using Pairs = std::vector<std::pair<std::string, std::string>>;
-
-// Shows bytes in a failure message: escaped, and cut short if long.
-std::string Describe(std::string_view bytes);
-std::string Describe(const Pairs& pairs);
-
-// --- Statuses ---
-
-::testing::AssertionResult IsOk(const absl::Status& status);
-template <typename T>
-::testing::AssertionResult IsOk(const absl::StatusOr<T>& status_or) {
-  return IsOk(status_or.status());
-}
-
-::testing::AssertionResult HasCode(const absl::Status& status,
-                                   absl::StatusCode code);
-template <typename T>
-::testing::AssertionResult HasCode(const absl::StatusOr<T>& status_or,
-                                   absl::StatusCode code) {
-  return HasCode(status_or.status(), code);
-}
-
-// Whether `status` has `code` and its message contains every one of `parts`.
-::testing::AssertionResult HasCodeAndMessage(
-    const absl::Status& status, absl::StatusCode code,
-    const std::vector<std::string>& parts);
-
-// Whether `got` holds exactly `want`.
-::testing::AssertionResult HasValue(const absl::StatusOr<std::string>& got,
-                                    std::string_view want);
 
 // --- What a store should hold ---
 

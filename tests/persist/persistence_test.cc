@@ -30,6 +30,7 @@
 #include "persist/coding.h"
 #include "persist/format.h"
 #include "tests/persist/persist_test_util.h"
+#include "tests/status_matchers.h"
 
 namespace dskv {
 namespace {
