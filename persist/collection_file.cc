@@ -24,7 +24,7 @@ absl::Status WriteWholeFile(FileSystem& fs, const std::string& path,
   for (std::size_t i = 0; i < records.size(); ++i) {
     batch.Add(records[i]);
     if (batch.bytes() >= kRewriteBatchBytes || i + 1 == records.size()) {
-      if (absl::Status s = (*out)->AppendPieces(batch.Pieces()); !s.ok()) {
+      if (absl::Status s = (*out)->AppendPieces(batch.pieces()); !s.ok()) {
         return s;
       }
       *written += batch.bytes();
@@ -53,7 +53,7 @@ absl::Status AppendToCollectionFile(FileSystem& fs, const std::string& path,
     }
     file.writer = *std::move(writer);
   }
-  if (absl::Status s = file.writer->AppendPieces(records.Pieces()); !s.ok()) {
+  if (absl::Status s = file.writer->AppendPieces(records.pieces()); !s.ok()) {
     file.needs_rewrite = true;
     return s;
   }

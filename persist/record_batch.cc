@@ -1,27 +1,46 @@
 #include "persist/record_batch.h"
 
+#include <cstring>
+
+#include "persist/format.h"
+
 namespace dskv {
 
-void RecordBatch::Add(RecordRef record) {
+void RecordBatch::Add(const RecordRef& record) {
   const std::string_view body = record->body();
-  format::EncodeRecordPrefix(body, prefixes_.emplace_back().data());
-  bytes_ += format::kBodyOffset + body.size();
-  records_.push_back(std::move(record));
+  char prefix[format::kBodyOffset];
+  format::EncodeRecordPrefix(body, prefix);
+  Copy(std::string_view(prefix, sizeof(prefix)));
+  if (body.size() <= kCopyLimit) {
+    Copy(body);
+  } else {
+    pieces_.push_back(body);
+    referenced_.push_back(record);
+  }
+  bytes_ += sizeof(prefix) + body.size();
 }
 
-std::vector<std::string_view> RecordBatch::Pieces() const {
-  std::vector<std::string_view> pieces;
-  pieces.reserve(2 * records_.size());
-  for (std::size_t i = 0; i < records_.size(); ++i) {
-    pieces.emplace_back(prefixes_[i].data(), prefixes_[i].size());
-    pieces.push_back(records_[i]->body());
+void RecordBatch::Copy(std::string_view data) {
+  if (block_used_ + data.size() > kBlockSize) {
+    blocks_.push_back(std::make_unique<char[]>(kBlockSize));
+    block_used_ = 0;
   }
-  return pieces;
+  char* at = blocks_.back().get() + block_used_;
+  std::memcpy(at, data.data(), data.size());
+  block_used_ += data.size();
+  if (!pieces_.empty() && pieces_.back().data() + pieces_.back().size() == at) {
+    pieces_.back() = std::string_view(pieces_.back().data(),
+                                      pieces_.back().size() + data.size());
+  } else {
+    pieces_.emplace_back(at, data.size());
+  }
 }
 
 void RecordBatch::Clear() {
-  records_.clear();
-  prefixes_.clear();
+  pieces_.clear();
+  blocks_.clear();
+  block_used_ = kBlockSize;
+  referenced_.clear();
   bytes_ = 0;
 }
 

@@ -1,37 +1,48 @@
-// RecordBatch: Records to append to a collection file, encoded without
-// copying them. Each Record's bytes are a file record's body already
-// (dskv/record.h); the batch adds the checksums before each and hands the
-// whole to a gather write.
+// RecordBatch: Records to append to a collection file, ready for one gather
+// write. Each Record's bytes are a file record's body already
+// (dskv/record.h); the batch adds the checksums before each. Small records
+// are copied into contiguous blocks, since a piece per tiny record would
+// cost the kernel more than the copy; large bodies are written from the
+// Records themselves, which the batch keeps alive.
 
 #ifndef DSKV_PERSIST_RECORD_BATCH_H_
 #define DSKV_PERSIST_RECORD_BATCH_H_
 
-#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "dskv/record.h"
-#include "persist/format.h"
 
 namespace dskv {
 
 class RecordBatch {
  public:
-  // Adds `record`, keeping it alive until the batch is cleared.
-  void Add(RecordRef record);
+  // Adds `record`.
+  void Add(const RecordRef& record);
 
-  // The bytes to write, in order: for each record, its checksums and body.
-  // Valid until the batch changes.
-  std::vector<std::string_view> Pieces() const;
+  // The bytes to write, in order. Valid until the batch changes.
+  const std::vector<std::string_view>& pieces() const { return pieces_; }
 
   std::uint64_t bytes() const { return bytes_; }
-  bool empty() const { return records_.empty(); }
+  bool empty() const { return bytes_ == 0; }
   void Clear();
 
  private:
-  std::vector<RecordRef> records_;
-  std::vector<std::array<char, format::kBodyOffset>> prefixes_;
+  // Bodies up to this size are copied; larger ones are referenced.
+  static constexpr std::size_t kCopyLimit = 1024;
+  static constexpr std::size_t kBlockSize = 256 * 1024;
+
+  // Copies `data` to the end of the current block, extending the last piece
+  // when it ends there.
+  void Copy(std::string_view data);
+
+  std::vector<std::string_view> pieces_;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::size_t block_used_ = kBlockSize;  // In blocks_.back().
+  std::vector<RecordRef> referenced_;
   std::uint64_t bytes_ = 0;
 };
 
