@@ -38,33 +38,6 @@ Record* Record::NewTombstone(std::string_view member) {
              {});
 }
 
-std::string_view Record::member() const {
-  const char* body = body_data();
-  return {body + format::kBodyHeaderSize,
-          DecodeFixed<std::uint32_t>(body + format::kBodyMemberSizeOffset)};
-}
-
-std::string_view Record::value() const {
-  const char* body = body_data();
-  const std::uint32_t member_size =
-      DecodeFixed<std::uint32_t>(body + format::kBodyMemberSizeOffset);
-  const std::uint64_t value_size =
-      DecodeFixed<std::uint64_t>(body + format::kBodyValueSizeOffset);
-  return {body + format::kBodyHeaderSize + member_size,
-          static_cast<std::size_t>(value_size)};
-}
-
-bool Record::is_tombstone() const {
-  return body_data()[format::kBodyTypeOffset] ==
-         static_cast<char>(format::RecordType::kDelete);
-}
-
-std::string_view Record::body() const {
-  const std::string_view v = value();
-  return {body_data(),
-          static_cast<std::size_t>(v.data() + v.size() - body_data())};
-}
-
 void Record::OverwriteValue(std::string_view value) const {
   const std::string_view old = this->value();
   std::memcpy(const_cast<char*>(old.data()), value.data(), old.size());

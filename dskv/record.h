@@ -16,6 +16,9 @@
 #include <string_view>
 #include <utility>
 
+#include "persist/coding.h"
+#include "persist/format.h"
+
 namespace dskv {
 
 class Record {
@@ -27,11 +30,25 @@ class Record {
   Record(const Record&) = delete;
   Record& operator=(const Record&) = delete;
 
-  std::string_view member() const;
-  std::string_view value() const;
-  bool is_tombstone() const;
+  // Inline: they run on every lookup.
+  std::string_view member() const {
+    return {body_data() + format::kBodyHeaderSize, member_size()};
+  }
+  std::string_view value() const {
+    return {body_data() + format::kBodyHeaderSize + member_size(),
+            static_cast<std::size_t>(DecodeFixed<std::uint64_t>(
+                body_data() + format::kBodyValueSizeOffset))};
+  }
+  bool is_tombstone() const {
+    return body_data()[format::kBodyTypeOffset] ==
+           static_cast<char>(format::RecordType::kDelete);
+  }
   // The bytes of the file record's body: type, sizes, member and value.
-  std::string_view body() const;
+  std::string_view body() const {
+    const std::string_view v = value();
+    return {body_data(),
+            static_cast<std::size_t>(v.data() + v.size() - body_data())};
+  }
 
   // Replaces the value with `value`, of the same size, in place. Only for
   // the holder of the sole reference, under the exclusive lock of the shard
@@ -66,6 +83,10 @@ class Record {
                      std::string_view value);
   const char* body_data() const {
     return reinterpret_cast<const char*>(this) + sizeof(Record);
+  }
+  std::size_t member_size() const {
+    return DecodeFixed<std::uint32_t>(body_data() +
+                                      format::kBodyMemberSizeOffset);
   }
 
   mutable std::atomic<std::uint32_t> state_{1};

@@ -9,29 +9,24 @@ namespace {
 // Rewrites are written in batches of about this many bytes.
 constexpr std::uint64_t kRewriteBatchBytes = std::uint64_t{4} << 20;
 
-absl::Status WriteWholeFile(FileSystem& fs, const std::string& path,
-                            std::string_view collection,
-                            const std::vector<RecordRef>& records,
-                            std::uint64_t* written) {
-  absl::StatusOr<std::unique_ptr<WritableFile>> out =
-      fs.OpenForAppend(path, /*truncate=*/true);
-  if (!out.ok()) return out.status();
+// Writes the header and `records` to `out`, adding the bytes to `*written`.
+absl::Status WriteRecords(WritableFile& out, std::string_view collection,
+                          const std::vector<RecordRef>& records,
+                          std::uint64_t* written) {
   std::string header;
   format::AppendHeader(collection, &header);
-  if (absl::Status s = (*out)->Append(header); !s.ok()) return s;
+  if (absl::Status s = out.Append(header); !s.ok()) return s;
   *written += header.size();
   RecordBatch batch;
   for (std::size_t i = 0; i < records.size(); ++i) {
     batch.Add(records[i]);
     if (batch.bytes() >= kRewriteBatchBytes || i + 1 == records.size()) {
-      if (absl::Status s = (*out)->AppendPieces(batch.pieces()); !s.ok()) {
-        return s;
-      }
+      if (absl::Status s = out.AppendPieces(batch.pieces()); !s.ok()) return s;
       *written += batch.bytes();
       batch.Clear();
     }
   }
-  return (*out)->Sync();
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -61,34 +56,48 @@ absl::Status AppendToCollectionFile(FileSystem& fs, const std::string& path,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::uint64_t> RewriteCollectionFile(
-    FileSystem& fs, const std::string& dir, std::string_view collection,
-    const std::vector<RecordRef>& records, CollectionFile& file) {
-  const std::string path = CollectionPath(dir, collection);
+absl::StatusOr<Rewrite> StartRewrite(FileSystem& fs, const std::string& dir,
+                                     std::string_view collection,
+                                     const std::vector<RecordRef>& records,
+                                     CollectionFile& file) {
   // The old file's descriptor would keep appending to the replaced inode.
   file.writer.reset();
-  file.needs_rewrite = true;  // Until the new file is in place.
-  std::uint64_t written = 0;
-  if (records.empty()) {
+  file.needs_rewrite = true;  // Until the new file is installed.
+  Rewrite rewrite;
+  rewrite.path = CollectionPath(dir, collection);
+  if (records.empty()) return rewrite;
+  rewrite.temp_path = rewrite.path + std::string(format::kTempSuffix);
+  absl::StatusOr<std::unique_ptr<WritableFile>> out =
+      fs.OpenForAppend(rewrite.temp_path, /*truncate=*/true);
+  if (!out.ok()) return out.status();
+  rewrite.temp = *std::move(out);
+  if (absl::Status s =
+          WriteRecords(*rewrite.temp, collection, records, &rewrite.size);
+      !s.ok()) {
+    return s;
+  }
+  return rewrite;
+}
+
+absl::Status FinishRewrite(FileSystem& fs, Rewrite& rewrite,
+                           CollectionFile& file) {
+  if (rewrite.temp == nullptr) {
     if (file.exists) {
-      absl::Status s = fs.Remove(path);
+      absl::Status s = fs.Remove(rewrite.path);
       if (!s.ok() && !absl::IsNotFound(s)) return s;
     }
     file.exists = false;
     file.size = 0;
   } else {
-    const std::string temp = path + std::string(format::kTempSuffix);
-    if (absl::Status s =
-            WriteWholeFile(fs, temp, collection, records, &written);
-        !s.ok()) {
+    rewrite.temp.reset();
+    if (absl::Status s = fs.Rename(rewrite.temp_path, rewrite.path); !s.ok()) {
       return s;
     }
-    if (absl::Status s = fs.Rename(temp, path); !s.ok()) return s;
     file.exists = true;
-    file.size = written;
+    file.size = rewrite.size;
   }
   file.needs_rewrite = false;
-  return written;
+  return absl::OkStatus();
 }
 
 }  // namespace dskv

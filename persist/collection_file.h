@@ -48,16 +48,32 @@ absl::Status AppendToCollectionFile(FileSystem& fs, const std::string& path,
                                     const RecordBatch& records,
                                     CollectionFile& file);
 
-// Replaces the file of `collection` with one holding exactly `records`
-// (none of them tombstones): written
-// to a temporary file, synced and renamed over the old one, so a crash leaves
-// the old file or the new one, whole. The
-// caller must sync the directory to make the rename or removal durable.
-// With no records, removes the file.
-// Returns the bytes written; on error, marks the file for rewrite.
-absl::StatusOr<std::uint64_t> RewriteCollectionFile(
-    FileSystem& fs, const std::string& dir, std::string_view collection,
-    const std::vector<RecordRef>& records, CollectionFile& file);
+// A new version of a collection's file, written to a temporary file: the
+// file that a rewrite (new collection, DeleteAll, compaction, recovery from
+// an I/O error) installs. Written, synced and renamed over the old file in
+// that order, so a crash at any instant leaves the old file or the new one,
+// whole.
+struct Rewrite {
+  std::string path;       // The collection file.
+  std::string temp_path;  // Where the new version is written.
+  // Null if the collection has no members: its file is to be removed.
+  std::unique_ptr<WritableFile> temp;
+  std::uint64_t size = 0;  // Bytes written to `temp`.
+};
+
+// Writes `records` (none of them tombstones) as the new version of the file
+// of `collection`, without syncing it; the caller syncs `temp`, then calls
+// FinishRewrite. Marks `file` for rewrite until FinishRewrite succeeds.
+absl::StatusOr<Rewrite> StartRewrite(FileSystem& fs, const std::string& dir,
+                                     std::string_view collection,
+                                     const std::vector<RecordRef>& records,
+                                     CollectionFile& file);
+
+// Renames the synced new version over the collection file, or removes the
+// file if the collection is empty. The caller must sync the directory to
+// make that durable.
+absl::Status FinishRewrite(FileSystem& fs, Rewrite& rewrite,
+                           CollectionFile& file);
 
 }  // namespace dskv
 

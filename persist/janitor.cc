@@ -5,12 +5,17 @@
 #include <vector>
 
 #include "persist/format.h"
+#include "persist/parallel.h"
 #include "persist/record_batch.h"
 
 namespace dskv {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Files synced at once at the end of a pass. Syncs wait on the disk, not
+// the processor, so more threads than cores pay off.
+constexpr std::size_t kMaxParallelSyncs = 16;
 
 // Retry delays after failed passes.
 constexpr std::chrono::milliseconds kMinBackoff{10};
@@ -115,32 +120,71 @@ absl::Status Janitor::Pass() {
 
   absl::Status first_error;
   std::vector<std::string> appended;
-  std::vector<std::string> rewritten;
+  std::vector<PendingRewrite> rewrites;
   for (const std::string& collection : todo) {
     const auto changes = snapshot.changes.find(collection);
     absl::Status s = PersistCollection(
         collection,
         changes == snapshot.changes.end() ? nullptr : &changes->second,
-        snapshot.cleared.contains(collection), &appended, &rewritten);
-    if (first_error.ok()) first_error.Update(s);
+        snapshot.cleared.contains(collection), &appended, &rewrites);
+    first_error.Update(s);
   }
 
+  // Sync every written file at once, so that the syncs of many files
+  // overlap instead of costing a disk round trip each.
+  std::vector<WritableFile*> to_sync;
   for (const std::string& collection : appended) {
-    CollectionFile& file = files_[collection];
-    syncs_.fetch_add(1, std::memory_order_relaxed);
-    if (absl::Status s = file.writer->Sync(); !s.ok()) {
+    to_sync.push_back(files_[collection].writer.get());
+  }
+  for (const PendingRewrite& pending : rewrites) {
+    if (pending.rewrite.temp != nullptr) {
+      to_sync.push_back(pending.rewrite.temp.get());
+    }
+  }
+  std::vector<absl::Status> synced(to_sync.size());
+  ParallelFor(to_sync.size(), kMaxParallelSyncs, [&](std::size_t i) {
+    synced[i] = to_sync[i]->Sync();
+    return absl::OkStatus();
+  }).IgnoreError();  // The results are in `synced`.
+  syncs_.fetch_add(to_sync.size(), std::memory_order_relaxed);
+
+  std::size_t next = 0;
+  for (const std::string& collection : appended) {
+    if (absl::Status s = synced[next++]; !s.ok()) {
       // The kernel may have dropped the unsynced pages: only a rewrite
       // from memory makes the file trustworthy again.
-      file.needs_rewrite = true;
+      files_[collection].needs_rewrite = true;
       first_error.Update(s);
     }
   }
-  if (!rewritten.empty()) directory_dirty_ = true;
+  std::vector<std::string> installed;
+  for (PendingRewrite& pending : rewrites) {
+    if (pending.rewrite.temp != nullptr) {
+      if (absl::Status s = synced[next++]; !s.ok()) {
+        first_error.Update(s);
+        continue;
+      }
+    }
+    CollectionFile& file = files_[pending.collection];
+    const bool existed = file.exists;
+    if (absl::Status s = FinishRewrite(*settings_.fs, pending.rewrite, file);
+        !s.ok()) {
+      first_error.Update(s);
+      continue;
+    }
+    if (pending.compaction) {
+      compactions_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (file.exists || existed) installed.push_back(pending.collection);
+    if (!file.exists) files_.erase(pending.collection);
+  }
+
+  if (!installed.empty()) directory_dirty_ = true;
   if (directory_dirty_) {
     syncs_.fetch_add(1, std::memory_order_relaxed);
     if (absl::Status s = settings_.fs->SyncDirectory(settings_.dir); !s.ok()) {
       // The new files' data may be lost with their entries: rewrite them.
-      for (const std::string& collection : rewritten) {
+      for (const std::string& collection : installed) {
         if (auto f = files_.find(collection); f != files_.end()) {
           f->second.needs_rewrite = true;
         }
@@ -157,7 +201,7 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
                                         const ShardMap::Records* changes,
                                         bool cleared,
                                         std::vector<std::string>* appended,
-                                        std::vector<std::string>* rewritten) {
+                                        std::vector<PendingRewrite>* rewrites) {
   CollectionFile& file = files_[collection];
   bool rewrite = cleared || file.needs_rewrite || !file.exists;
   bool compacting = false;
@@ -169,18 +213,12 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
   }
 
   if (rewrite) {
-    const bool existed = file.exists;
-    absl::StatusOr<std::uint64_t> written =
-        RewriteCollectionFile(*settings_.fs, settings_.dir, collection,
-                              map_->CopyCollection(collection), file);
-    if (!written.ok()) return written.status();
-    if (*written > 0) {
-      bytes_written_.fetch_add(*written, std::memory_order_relaxed);
-      syncs_.fetch_add(1, std::memory_order_relaxed);
-    }
-    if (*written > 0 || existed) rewritten->push_back(collection);
-    if (compacting) compactions_.fetch_add(1, std::memory_order_relaxed);
-    if (!file.exists) files_.erase(collection);
+    absl::StatusOr<Rewrite> started =
+        StartRewrite(*settings_.fs, settings_.dir, collection,
+                     map_->CopyCollection(collection), file);
+    if (!started.ok()) return started.status();
+    bytes_written_.fetch_add(started->size, std::memory_order_relaxed);
+    rewrites->push_back({collection, *std::move(started), compacting});
     return absl::OkStatus();
   }
 

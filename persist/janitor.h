@@ -78,13 +78,20 @@ class Janitor {
   void Run();
   // One pass; called on the janitor thread only.
   absl::Status Pass();
-  // Persists one collection's changes (null: none, only a pending rewrite).
-  // Adds its name to `appended` if its file needs a sync, to `rewritten` if
-  // the directory does.
+  // A rewrite written by PersistCollection, to be synced and installed.
+  struct PendingRewrite {
+    std::string collection;
+    Rewrite rewrite;
+    bool compaction;
+  };
+
+  // Writes one collection's changes (null: none, only a pending rewrite)
+  // without syncing: appends them, adding the collection to `appended`, or
+  // starts a rewrite, added to `rewrites`.
   absl::Status PersistCollection(const std::string& collection,
                                  const ShardMap::Records* changes, bool cleared,
                                  std::vector<std::string>* appended,
-                                 std::vector<std::string>* rewritten);
+                                 std::vector<PendingRewrite>* rewrites);
   bool ShouldCompact(const std::string& collection,
                      std::uint64_t size_after_append) const;
 

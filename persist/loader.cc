@@ -3,15 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "dskv/record.h"
 #include "persist/collection_reader.h"
 #include "persist/format.h"
+#include "persist/parallel.h"
 
 namespace dskv {
 namespace {
@@ -25,31 +23,6 @@ constexpr std::size_t kMembersPerChunk = 4096;
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// Runs work(i) for i in [0, n) on up to one thread per core. Returns the
-// first error.
-template <typename Work>
-absl::Status ParallelFor(std::size_t n, Work work) {
-  std::atomic<std::size_t> next{0};
-  std::mutex error_mu;
-  absl::Status first_error;
-  auto worker = [&] {
-    for (std::size_t i = next++; i < n; i = next++) {
-      absl::Status s = work(i);
-      if (!s.ok()) {
-        std::lock_guard lock(error_mu);
-        first_error.Update(s);
-      }
-    }
-  };
-  const std::size_t threads = std::min<std::size_t>(
-      n, std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (std::size_t i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
-  return first_error;
 }
 
 // One file: read, verified, and its members waiting to be inserted.
@@ -105,7 +78,7 @@ void InsertMembers(std::vector<LoadedFile>& files, ShardMap& map) {
   }
   const std::size_t chunks =
       (members.size() + kMembersPerChunk - 1) / kMembersPerChunk;
-  ParallelFor(chunks, [&](std::size_t chunk) {
+  ParallelFor(chunks, CoreCount(), [&](std::size_t chunk) {
     const std::size_t end =
         std::min(members.size(), (chunk + 1) * kMembersPerChunk);
     for (std::size_t i = chunk * kMembersPerChunk; i < end; ++i) {
@@ -120,7 +93,7 @@ void InsertMembers(std::vector<LoadedFile>& files, ShardMap& map) {
 absl::Status LoadGroup(FileSystem& fs, bool salvage,
                        std::vector<LoadedFile>& files, ShardMap& map,
                        LoadReport& report) {
-  if (absl::Status s = ParallelFor(files.size(),
+  if (absl::Status s = ParallelFor(files.size(), CoreCount(),
                                    [&](std::size_t i) {
                                      return ReadCollectionFile(fs, salvage,
                                                                files[i]);
