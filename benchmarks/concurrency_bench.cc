@@ -54,6 +54,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "benchmarks/json_string.h"
 #include "benchmarks/latency_stats.h"
 #include "dskv/store.h"
 #include "fmt/chrono.h"
@@ -655,23 +656,6 @@ void PrintTable(const std::vector<PhaseResult>& results) {
       "bytes. GetAll is\ncalled as many times as there are threads. \"flush\" "
       "is "
       "the untimed Flush() after\neach phase.\n");
-}
-
-// Returns `text` as a JSON string literal. `text` is assumed to be UTF-8.
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-  return out;
 }
 
 std::string PhaseJson(const PhaseResult& r) {

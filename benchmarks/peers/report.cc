@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "benchmarks/json_string.h"
 #include "benchmarks/latency_stats.h"
 #include "fmt/format.h"
 
@@ -474,20 +475,7 @@ std::string BuildMarkdown(const Input& input, Report* report) {
 // ---------------------------------------------------------------------------
 // Output
 
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+using ::dskv::bench::JsonString;
 
 std::string BuildJson(const Input& input) {
   std::string json = "{\n  \"machine\": {";
