@@ -61,8 +61,10 @@ absl::Status ClosedError() {
 class Store::Impl {
  public:
   Impl(Options options, std::unique_ptr<DirectoryLock> lock)
-      : options_(options), lock_(std::move(lock)) {}
+      : lock_(std::move(lock)), options_(options) {}
 
+  // Declared first so that it is released last, after the janitor stopped.
+  std::unique_ptr<DirectoryLock> lock_;
   const Options options_;
   ShardMap map_;
   LoadReport load_report_;  // Its files moved to the janitor.
@@ -73,8 +75,6 @@ class Store::Impl {
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
   // Read without close_mu_ by Flush and GetStats, which have no shard to ask.
   std::atomic<bool> closing_{false};
-
-  std::unique_ptr<DirectoryLock> lock_;
 
   // In kSync mode, waits until the write that returned `status` is durable.
   absl::Status AfterWrite(absl::Status status) {
