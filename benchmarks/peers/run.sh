@@ -100,7 +100,9 @@ rm -f "$scratch/disk.scratch"
 echo "disk: ${disk_mb_per_sec} MB/s sequential write" >&2
 
 revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD 2>/dev/null || revision="$revision + uncommitted changes"
+# Earlier results in the results directory are not changes to the code.
+git diff --quiet HEAD -- . ":(exclude)benchmarks/peers/results" 2>/dev/null ||
+  revision="$revision + uncommitted changes"
 quick_flag=()
 if [ "$quick" = 1 ]; then
   quick_flag=(--quick)
