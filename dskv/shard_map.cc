@@ -354,4 +354,30 @@ ShardMap::Totals ShardMap::GetTotals() const {
   return totals;
 }
 
+std::vector<CollectionInfo> ShardMap::ListCollections() const {
+  absl::flat_hash_map<std::string, CollectionInfo, StringHash, StringEq>
+      by_name;
+  for (std::size_t i = 0; i < shard_count(); ++i) {
+    const Shard& shard = shards_[i];
+    std::shared_lock lock(shard.mu);
+    for (const auto& [name, collection] : shard.collections) {
+      if (collection->live == 0) continue;
+      CollectionInfo& info = by_name[name];
+      info.keys += collection->live;
+      info.bytes += collection->bytes;
+    }
+  }
+  std::vector<CollectionInfo> list;
+  list.reserve(by_name.size());
+  for (auto& [name, info] : by_name) {
+    info.name = name;
+    list.push_back(std::move(info));
+  }
+  std::sort(list.begin(), list.end(),
+            [](const CollectionInfo& a, const CollectionInfo& b) {
+              return a.name < b.name;
+            });
+  return list;
+}
+
 }  // namespace dskv

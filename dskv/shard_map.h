@@ -47,6 +47,7 @@
 #include "absl/status/statusor.h"
 #include "dskv/key.h"
 #include "dskv/record.h"
+#include "dskv/store.h"
 #include "dskv/string_hash.h"
 
 namespace dskv {
@@ -126,6 +127,9 @@ class ShardMap {
       std::string_view collection) const;
 
   Totals GetTotals() const;
+
+  // Every collection that has members, sorted by name.
+  std::vector<CollectionInfo> ListCollections() const;
 
  private:
   // Hash and equality of Records by member, probed with std::string_view.

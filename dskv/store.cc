@@ -17,9 +17,9 @@
 namespace dskv {
 namespace {
 
-// Creates `path` and its missing parents, or explains why it cannot be a
-// store directory.
-absl::Status PrepareDirectory(const std::string& path) {
+// Explains why `path` cannot be a store directory, or creates it and its
+// missing parents if it does not exist and `create`.
+absl::Status PrepareDirectory(const std::string& path, bool create) {
   if (path.empty()) {
     return absl::InvalidArgumentError("store path must not be empty");
   }
@@ -31,6 +31,10 @@ absl::Status PrepareDirectory(const std::string& path) {
           fmt::format("store path {:?} exists and is not a directory", path));
     }
     return absl::OkStatus();
+  }
+  if (!create) {
+    return absl::NotFoundError(
+        fmt::format("store directory {:?} does not exist", path));
   }
   std::filesystem::create_directories(path, ec);
   if (ec) {
@@ -56,6 +60,10 @@ absl::Status ClosedError() {
   return absl::FailedPreconditionError("the store is closed");
 }
 
+absl::Status ReadOnlyError() {
+  return absl::FailedPreconditionError("the store is open read-only");
+}
+
 }  // namespace
 
 class Store::Impl {
@@ -64,17 +72,23 @@ class Store::Impl {
       : lock_(std::move(lock)), options_(options) {}
 
   // Declared first so that it is released last, after the janitor stopped.
+  // Null if read-only.
   std::unique_ptr<DirectoryLock> lock_;
   const Options options_;
   ShardMap map_;
-  LoadReport load_report_;  // Its files moved to the janitor.
-  std::unique_ptr<Janitor> janitor_;
+  LoadReport load_report_;            // Its files moved to the janitor.
+  std::unique_ptr<Janitor> janitor_;  // Null if read-only.
 
   // Serializes Close; a second Close waits for the first to finish.
   std::mutex close_mu_;
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
   // Read without close_mu_ by Flush and GetStats, which have no shard to ask.
   std::atomic<bool> closing_{false};
+
+  // Fails a write to a read-only store.
+  absl::Status BeforeWrite() const {
+    return options_.read_only ? ReadOnlyError() : absl::OkStatus();
+  }
 
   // In kSync mode, waits until the write that returned `status` is durable.
   absl::Status AfterWrite(absl::Status status) {
@@ -112,17 +126,31 @@ std::string_view SharedValue::member() const {
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
                                                    Options options) {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
-  if (absl::Status s = PrepareDirectory(path); !s.ok()) return s;
+  // A read-only store must not create its directory.
+  if (absl::Status s = PrepareDirectory(path, !options.read_only); !s.ok()) {
+    return s;
+  }
   FileSystem* fs =
       options.file_system != nullptr ? options.file_system : PosixFileSystem();
-  absl::StatusOr<std::unique_ptr<DirectoryLock>> lock = fs->LockDirectory(path);
-  if (!lock.ok()) return lock.status();
+  std::unique_ptr<DirectoryLock> lock;
+  if (!options.read_only) {
+    absl::StatusOr<std::unique_ptr<DirectoryLock>> locked =
+        fs->LockDirectory(path);
+    if (!locked.ok()) return locked.status();
+    lock = *std::move(locked);
+  }
 
-  auto impl = std::make_unique<Impl>(options, *std::move(lock));
+  auto impl = std::make_unique<Impl>(options, std::move(lock));
+  LoadOptions load;
+  load.salvage = options.salvage;
+  load.read_only = options.read_only;
   absl::StatusOr<LoadReport> loaded =
-      LoadCollections(*fs, path, options.salvage, impl->map_);
+      LoadCollections(*fs, path, load, impl->map_);
   if (!loaded.ok()) return loaded.status();
   impl->load_report_ = *std::move(loaded);
+  if (options.read_only) {
+    return std::unique_ptr<Store>(new Store(std::move(impl)));
+  }
 
   Janitor::Settings settings;
   settings.dir = path;
@@ -189,7 +217,13 @@ absl::StatusOr<std::vector<SharedValue>> Store::GetAllShared(
   return shared;
 }
 
+absl::StatusOr<std::vector<CollectionInfo>> Store::ListCollections() const {
+  if (impl_->closing_.load(std::memory_order_acquire)) return ClosedError();
+  return impl_->map_.ListCollections();
+}
+
 absl::Status Store::Put(std::string_view key, std::string_view value) {
+  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
   absl::StatusOr<KeyRef> ref = ParseKey(key);
   if (!ref.ok()) return ref.status();
   if (absl::Status s =
@@ -201,19 +235,28 @@ absl::Status Store::Put(std::string_view key, std::string_view value) {
 }
 
 absl::Status Store::Delete(std::string_view key) {
+  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
   absl::StatusOr<KeyRef> ref = ParseKey(key);
   if (!ref.ok()) return ref.status();
   return impl_->AfterWrite(impl_->map_.Delete(*ref));
 }
 
 absl::Status Store::DeleteAll(std::string_view collection) {
+  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
   if (absl::Status s = ValidateCollection(collection); !s.ok()) return s;
   return impl_->AfterWrite(impl_->map_.DeleteAll(collection));
 }
 
 absl::Status Store::Flush() {
   if (impl_->closing_.load(std::memory_order_acquire)) return ClosedError();
+  if (impl_->janitor_ == nullptr) return absl::OkStatus();  // Read-only.
   return impl_->janitor_->WaitDurable();
+}
+
+absl::Status Store::Compact() {
+  if (impl_->closing_.load(std::memory_order_acquire)) return ClosedError();
+  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
+  return impl_->janitor_->CompactAll();
 }
 
 absl::Status Store::Close() {
@@ -223,7 +266,8 @@ absl::Status Store::Close() {
   impl_->closing_.store(true, std::memory_order_release);
   // No change can be made after this, so the janitor's last pass gets all.
   impl_->map_.Close();
-  absl::Status status = impl_->janitor_->Stop();
+  absl::Status status;
+  if (impl_->janitor_ != nullptr) status = impl_->janitor_->Stop();
   impl_->lock_.reset();
   return status;
 }
@@ -231,7 +275,9 @@ absl::Status Store::Close() {
 absl::StatusOr<Stats> Store::GetStats() const {
   if (impl_->closing_.load(std::memory_order_acquire)) return ClosedError();
   const ShardMap::Totals totals = impl_->map_.GetTotals();
-  const Janitor::Counters counters = impl_->janitor_->GetCounters();
+  const Janitor::Counters counters = impl_->janitor_ != nullptr
+                                         ? impl_->janitor_->GetCounters()
+                                         : Janitor::Counters();
   const LoadReport& loaded = impl_->load_report_;
   Stats stats;
   stats.keys = totals.keys;

@@ -91,6 +91,16 @@ struct Options {
   std::uint64_t compaction_min_bytes = std::uint64_t{4} << 20;
   double compaction_dead_ratio = 1.0;
 
+  // Open the store for reading only: Open takes no lock on the directory
+  // (another process may have the store open, even for writing) and changes
+  // no file: a torn last record is ignored rather than cut off, and
+  // Options::salvage skips damage in memory only. The store holds what the
+  // files held when it was opened; changes another process makes later are
+  // not seen. Put, Delete, DeleteAll and Compact fail with
+  // FailedPrecondition; Flush has nothing to do. Open fails with NotFound
+  // if the directory does not exist. Default: false.
+  bool read_only = false;
+
   // Where files are read and written; null means the real file system. Must
   // outlive the store. Tests set it to inject I/O faults.
   FileSystem* file_system = nullptr;
@@ -112,12 +122,20 @@ struct Stats {
   // not OK, changes stay in memory and are retried.
   absl::Status last_io_error;
 
-  // What Open found.
+  // What Open found. A read-only store counts torn ends and damaged files
+  // but leaves them in place.
   std::uint64_t torn_tails_truncated = 0;  // Files whose torn end was cut.
   std::uint64_t torn_bytes_truncated = 0;
   std::uint64_t corrupt_regions_skipped = 0;  // With Options::salvage only.
   std::uint64_t corrupt_bytes_skipped = 0;
   std::uint64_t corrupt_files_set_aside = 0;
+};
+
+// A collection's size, from Store::ListCollections.
+struct CollectionInfo {
+  std::string name;
+  std::uint64_t keys = 0;
+  std::uint64_t bytes = 0;  // Of its members and values.
 };
 
 // A read-only reference to a value in a store, from Store::GetShared. The
@@ -152,14 +170,15 @@ class Store {
   // Opens the store kept in the directory `path`, creating the directory and
   // its missing parents if needed, and loads every collection into memory,
   // verifying every checksum. The store holds a lock on the directory until
-  // it is closed.
+  // it is closed (unless Options::read_only).
   //
   // Errors: InvalidArgument if `path` is empty or `options` are invalid;
   // FailedPrecondition if `path` exists and is not a directory, if another
   // store (in this process or another) has the directory open (the message
   // names its pid), or if a file has a format version this code does not
-  // know; DataLoss if a file is damaged (see Options::salvage); the error of
-  // the file system otherwise.
+  // know; NotFound if Options::read_only and `path` does not exist; DataLoss
+  // if a file is damaged (see Options::salvage); the error of the file
+  // system otherwise.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
                                                      Options options = {});
 
@@ -202,11 +221,18 @@ class Store {
   absl::StatusOr<std::vector<SharedValue>> GetAllShared(
       std::string_view collection) const;
 
+  // Returns every collection that has at least one member, sorted by name,
+  // with its number of keys and bytes. Not a snapshot, as GetAll.
+  //
+  // Errors: FailedPrecondition after Close.
+  absl::StatusOr<std::vector<CollectionInfo>> ListCollections() const;
+
   // Stores a copy of `value` at `key`, replacing any previous value. Later
   // changes to the caller's buffer do not reach the store.
   //
   // Errors: InvalidArgument if `key` is malformed or `value` is larger than
-  // Options::max_value_size; FailedPrecondition after Close. On these errors
+  // Options::max_value_size; FailedPrecondition after Close or if the store
+  // is read-only. On these errors
   // the store is unchanged. In kSync mode, the I/O error that kept the change
   // from becoming durable: the change is in memory and is retried.
   absl::Status Put(std::string_view key, std::string_view value);
@@ -214,7 +240,8 @@ class Store {
   // Removes the value stored at `key`. Removing a missing key succeeds.
   //
   // Errors: InvalidArgument if `key` is malformed; FailedPrecondition after
-  // Close. On these errors the store is unchanged. In kSync mode, as Put.
+  // Close or if the store is read-only. On these errors the store is
+  // unchanged. In kSync mode, as Put.
   absl::Status Delete(std::string_view key);
 
   // Removes every member of `collection`. Removing a missing collection
@@ -222,16 +249,27 @@ class Store {
   // not survive it, each on its own.
   //
   // Errors: InvalidArgument if `collection` is not a valid collection name;
-  // FailedPrecondition after Close. On these errors the store is unchanged.
-  // In kSync mode, as Put.
+  // FailedPrecondition after Close or if the store is read-only. On these
+  // errors the store is unchanged. In kSync mode, as Put.
   absl::Status DeleteAll(std::string_view collection);
 
   // Returns once every change made before the call is durable: written to
-  // the files and synced, with the directory's entries.
+  // the files and synced, with the directory's entries. A read-only store
+  // has nothing to write.
   //
   // Errors: FailedPrecondition after Close; the I/O error that prevents
   // durability (the changes stay in memory and are retried).
   absl::Status Flush();
+
+  // As Flush, and rewrites every collection's file from memory, leaving out
+  // the records that later puts and deletes made dead. The janitor does this
+  // on its own for files with much dead data (Options::compaction_*); this
+  // is for shrinking a store's files now, e.g. before a backup. Costs a
+  // write of the whole store.
+  //
+  // Errors: FailedPrecondition after Close or if the store is read-only; the
+  // I/O error that prevents it (files not rewritten stay as they were).
+  absl::Status Compact();
 
   // Makes every change durable, stops the janitor and releases the
   // directory. Afterwards every method returns FailedPrecondition. Closing a

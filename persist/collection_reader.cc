@@ -148,6 +148,7 @@ absl::StatusOr<ParsedCollectionView> ParseCollectionFileView(
       }
       ++parsed.corrupt_regions;
       parsed.corrupt_bytes += *next - at;
+      parsed.corrupt_region_list.push_back({at, *next - at});
       at = *next;
       continue;
     }
@@ -177,6 +178,7 @@ absl::StatusOr<ParsedCollection> ParseCollectionFile(std::string_view contents,
   parsed.torn_tail_bytes = view->torn_tail_bytes;
   parsed.corrupt_regions = view->corrupt_regions;
   parsed.corrupt_bytes = view->corrupt_bytes;
+  parsed.corrupt_region_list = std::move(view->corrupt_region_list);
   return parsed;
 }
 

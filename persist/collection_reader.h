@@ -6,12 +6,19 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "dskv/string_hash.h"
 
 namespace dskv {
+
+// Damaged bytes of a collection file that valid records follow.
+struct CorruptRegion {
+  std::uint64_t offset;  // From the start of the file.
+  std::uint64_t size;
+};
 
 // What a collection file holds. `String` is std::string, or std::string_view
 // for views into the parsed contents.
@@ -30,6 +37,8 @@ struct BasicParsedCollection {
   // may have held puts and deletes, so the members may be stale.
   std::uint64_t corrupt_regions = 0;
   std::uint64_t corrupt_bytes = 0;
+  // Salvage only: each skipped region, in file order.
+  std::vector<CorruptRegion> corrupt_region_list;
 };
 
 using ParsedCollection = BasicParsedCollection<std::string>;

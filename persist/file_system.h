@@ -72,8 +72,13 @@ class FileSystem {
 
   // As ReadFile, but may map the file instead of copying it, which is
   // faster for large files. The file must not be changed while the result
-  // lives. The default calls ReadFile.
+  // lives. The default calls ReadContents.
   virtual absl::StatusOr<std::unique_ptr<FileContents>> MapFile(
+      const std::string& path);
+
+  // As ReadFile, as FileContents: a copy, which another process may change
+  // or truncate the file under without harm (a mapping would fault).
+  absl::StatusOr<std::unique_ptr<FileContents>> ReadContents(
       const std::string& path);
 
   // Cuts `path` to `size` bytes and makes that durable.

@@ -46,6 +46,16 @@ absl::Status Janitor::WaitDurable() {
   return last_good_ >= needed ? absl::OkStatus() : last_error_;
 }
 
+absl::Status Janitor::CompactAll() {
+  {
+    std::lock_guard lock(mu_);
+    // Taken by the next pass to start, which is no later than the one
+    // WaitDurable waits for.
+    compact_all_ = true;
+  }
+  return WaitDurable();
+}
+
 absl::Status Janitor::Stop() {
   std::lock_guard stop(stop_mu_);
   {
@@ -78,9 +88,10 @@ void Janitor::Run() {
     work_cv_.wait_until(lock, next_pass,
                         [&] { return stopping_ || wanted_ > started_; });
     const bool last = stopping_;
+    const bool compact_all = std::exchange(compact_all_, false);
     ++started_;
     lock.unlock();
-    const absl::Status status = Pass();
+    const absl::Status status = Pass(compact_all);
     lock.lock();
     ++finished_;
     last_error_ = status;
@@ -99,11 +110,11 @@ void Janitor::Run() {
   }
 }
 
-absl::Status Janitor::Pass() {
+absl::Status Janitor::Pass(bool compact_all) {
   ShardMap::DirtySnapshot snapshot = map_->Drain();
 
-  // Collections to persist: changed, cleared, or left damaged by an earlier
-  // failure.
+  // Collections to persist: changed, cleared, left damaged by an earlier
+  // failure, or all of them when compacting all.
   std::vector<std::string> todo;
   for (const auto& [collection, changes] : snapshot.changes) {
     todo.push_back(collection);
@@ -112,7 +123,8 @@ absl::Status Janitor::Pass() {
     if (!snapshot.changes.contains(collection)) todo.push_back(collection);
   }
   for (const auto& [collection, file] : files_) {
-    if (file.needs_rewrite && !snapshot.changes.contains(collection) &&
+    if ((compact_all || file.needs_rewrite) &&
+        !snapshot.changes.contains(collection) &&
         !snapshot.cleared.contains(collection)) {
       todo.push_back(collection);
     }
@@ -126,7 +138,8 @@ absl::Status Janitor::Pass() {
     absl::Status s = PersistCollection(
         collection,
         changes == snapshot.changes.end() ? nullptr : &changes->second,
-        snapshot.cleared.contains(collection), &appended, &rewrites);
+        snapshot.cleared.contains(collection), compact_all, &appended,
+        &rewrites);
     first_error.Update(s);
   }
 
@@ -199,12 +212,13 @@ absl::Status Janitor::Pass() {
 
 absl::Status Janitor::PersistCollection(const std::string& collection,
                                         const ShardMap::Records* changes,
-                                        bool cleared,
+                                        bool cleared, bool compact,
                                         std::vector<std::string>* appended,
                                         std::vector<PendingRewrite>* rewrites) {
   CollectionFile& file = files_[collection];
   bool rewrite = cleared || file.needs_rewrite || !file.exists;
-  bool compacting = false;
+  bool compacting = compact && !rewrite;
+  rewrite = rewrite || compact;
   RecordBatch records;
   if (!rewrite && changes != nullptr) {
     for (const RecordRef& record : *changes) records.Add(record);

@@ -68,6 +68,10 @@ class Janitor {
   // pass if it fails; the changes stay pending and are retried.
   absl::Status WaitDurable();
 
+  // As WaitDurable, but the pass also rewrites every collection's file from
+  // memory, leaving out records that later ones overwrote or deleted.
+  absl::Status CompactAll();
+
   // Runs a last pass, after the map has been closed, and stops the thread.
   // Returns the last pass's status. Idempotent.
   absl::Status Stop();
@@ -76,8 +80,9 @@ class Janitor {
 
  private:
   void Run();
-  // One pass; called on the janitor thread only.
-  absl::Status Pass();
+  // One pass; called on the janitor thread only. `compact_all` rewrites
+  // every file.
+  absl::Status Pass(bool compact_all);
   // A rewrite written by PersistCollection, to be synced and installed.
   struct PendingRewrite {
     std::string collection;
@@ -90,6 +95,7 @@ class Janitor {
   // starts a rewrite, added to `rewrites`.
   absl::Status PersistCollection(const std::string& collection,
                                  const ShardMap::Records* changes, bool cleared,
+                                 bool compact,
                                  std::vector<std::string>* appended,
                                  std::vector<PendingRewrite>* rewrites);
   bool ShouldCompact(const std::string& collection,
@@ -120,6 +126,7 @@ class Janitor {
   std::uint64_t last_good_ ABSL_GUARDED_BY(mu_) = 0;  // Latest success.
   absl::Status last_error_ ABSL_GUARDED_BY(mu_);      // Of the latest pass.
   std::uint64_t failed_passes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool compact_all_ ABSL_GUARDED_BY(mu_) = false;  // For the next pass.
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
 

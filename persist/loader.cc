@@ -33,20 +33,21 @@ struct LoadedFile {
   bool set_aside = false;       // Unreadable, renamed (salvage only).
 };
 
-absl::Status ReadCollectionFile(FileSystem& fs, bool salvage,
+absl::Status ReadCollectionFile(FileSystem& fs, const LoadOptions& options,
                                 LoadedFile& file) {
   absl::StatusOr<std::unique_ptr<FileContents>> contents =
-      fs.MapFile(file.path);
+      options.read_only ? fs.ReadContents(file.path) : fs.MapFile(file.path);
   if (!contents.ok()) return contents.status();
   file.contents = *std::move(contents);
   absl::StatusOr<ParsedCollectionView> parsed =
-      ParseCollectionFileView(file.contents->data(), salvage);
+      ParseCollectionFileView(file.contents->data(), options.salvage);
   if (!parsed.ok()) {
-    if (salvage && absl::IsDataLoss(parsed.status())) {
+    if (options.salvage && absl::IsDataLoss(parsed.status())) {
       // Without a readable header the collection is unknown: set the file
       // aside for a person to look at.
       file.contents.reset();
       file.set_aside = true;
+      if (options.read_only) return absl::OkStatus();
       return fs.Rename(file.path, file.path + ".corrupt");
     }
     return absl::Status(parsed.status().code(),
@@ -90,12 +91,12 @@ void InsertMembers(std::vector<LoadedFile>& files, ShardMap& map) {
 }
 
 // Loads `files`, each named by its path, into `map` and `report`.
-absl::Status LoadGroup(FileSystem& fs, bool salvage,
+absl::Status LoadGroup(FileSystem& fs, const LoadOptions& options,
                        std::vector<LoadedFile>& files, ShardMap& map,
                        LoadReport& report) {
   if (absl::Status s = ParallelFor(files.size(), CoreCount(),
                                    [&](std::size_t i) {
-                                     return ReadCollectionFile(fs, salvage,
+                                     return ReadCollectionFile(fs, options,
                                                                files[i]);
                                    });
       !s.ok()) {
@@ -111,8 +112,11 @@ absl::Status LoadGroup(FileSystem& fs, bool salvage,
     }
     const ParsedCollectionView& parsed = file.parsed;
     if (parsed.torn_tail_bytes > 0) {
-      if (absl::Status s = fs.Truncate(file.path, parsed.valid_size); !s.ok()) {
-        return s;
+      if (!options.read_only) {
+        if (absl::Status s = fs.Truncate(file.path, parsed.valid_size);
+            !s.ok()) {
+          return s;
+        }
       }
       ++report.torn_tails;
       report.torn_bytes += parsed.torn_tail_bytes;
@@ -130,15 +134,17 @@ absl::Status LoadGroup(FileSystem& fs, bool salvage,
 }  // namespace
 
 absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
-                                           const std::string& dir, bool salvage,
+                                           const std::string& dir,
+                                           const LoadOptions& options,
                                            ShardMap& map) {
   absl::StatusOr<std::vector<std::string>> names = fs.ListDirectory(dir);
   if (!names.ok()) return names.status();
   std::vector<std::string> paths;
   for (const std::string& name : *names) {
     if (EndsWith(name, format::kTempSuffix)) {
-      // An unfinished rewrite: the collection file it was to replace is
-      // still whole.
+      // An unfinished rewrite (or, read-only, perhaps one in progress): the
+      // collection file it is to replace is still whole.
+      if (options.read_only) continue;
       if (absl::Status s = fs.Remove(dir + "/" + name); !s.ok()) return s;
     } else if (EndsWith(name, format::kFileSuffix)) {
       paths.push_back(dir + "/" + name);
@@ -152,7 +158,7 @@ absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
     for (std::size_t i = 0; i < group.size(); ++i) {
       group[i].path = paths[first + i];
     }
-    if (absl::Status s = LoadGroup(fs, salvage, group, map, report); !s.ok()) {
+    if (absl::Status s = LoadGroup(fs, options, group, map, report); !s.ok()) {
       return s;
     }
   }

@@ -22,17 +22,28 @@ struct LoadReport {
   std::uint64_t corrupt_files = 0;  // Salvage only: unreadable files set aside.
 };
 
+struct LoadOptions {
+  // Skip damage instead of failing: damaged records are skipped, files with
+  // a damaged header are set aside, and collections with skipped damage are
+  // marked for rewrite.
+  bool salvage = false;
+  // Change no file: torn tails are ignored rather than cut, files are read
+  // into memory rather than mapped (another process may be changing them),
+  // temporary files are left alone and unreadable files are only counted.
+  bool read_only = false;
+};
+
 // Reads and verifies every collection file in `dir`, in parallel, and loads
-// their members into `map`. Cuts torn tails off the files, and removes
-// temporary files a crash left behind.
+// their members into `map`. Unless read-only, cuts torn tails off the files,
+// removes temporary files a crash left behind, and renames files whose
+// header is damaged to "<name>.corrupt" when salvaging.
 //
 // Errors: DataLoss naming the file and byte offset of damage (unless
-// `salvage`: then damaged records are skipped, files with a damaged header
-// are renamed to "<name>.corrupt", and collections with skipped damage are
-// marked for rewrite); FailedPrecondition for an unknown format version; the
-// file system's errors.
+// salvaging); FailedPrecondition for an unknown format version; the file
+// system's errors.
 absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
-                                           const std::string& dir, bool salvage,
+                                           const std::string& dir,
+                                           const LoadOptions& options,
                                            ShardMap& map);
 
 }  // namespace dskv

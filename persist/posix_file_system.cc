@@ -145,7 +145,7 @@ class Posix : public FileSystem {
       return PosixError(errno, "cannot stat", path);
     }
     // mmap cannot map an empty file.
-    if (st.st_size == 0) return FileSystem::MapFile(path);
+    if (st.st_size == 0) return ReadContents(path);
     const std::size_t size = static_cast<std::size_t>(st.st_size);
     void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
                            fd.get(), 0);
@@ -235,6 +235,11 @@ class Posix : public FileSystem {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<FileContents>> FileSystem::MapFile(
+    const std::string& path) {
+  return ReadContents(path);
+}
+
+absl::StatusOr<std::unique_ptr<FileContents>> FileSystem::ReadContents(
     const std::string& path) {
   class StringContents : public FileContents {
    public:

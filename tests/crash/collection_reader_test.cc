@@ -137,6 +137,14 @@ TEST(CollectionReaderTest, SalvageSkipsAndCountsEachDamagedRegion) {
   EXPECT_EQ(parsed->corrupt_regions, 2);
   EXPECT_EQ(parsed->corrupt_bytes,
             damaged1.size() + PutRecord("d", "4").size());
+  const std::uint64_t first = Header("c").size() + PutRecord("a", "1").size();
+  const std::uint64_t second =
+      first + damaged1.size() + PutRecord("c", "3").size();
+  ASSERT_EQ(parsed->corrupt_region_list.size(), 2);
+  EXPECT_EQ(parsed->corrupt_region_list[0].offset, first);
+  EXPECT_EQ(parsed->corrupt_region_list[0].size, damaged1.size());
+  EXPECT_EQ(parsed->corrupt_region_list[1].offset, second);
+  EXPECT_EQ(parsed->corrupt_region_list[1].size, PutRecord("d", "4").size());
   EXPECT_EQ(parsed->valid_size, file.size());
   EXPECT_EQ(parsed->torn_tail_bytes, 0);
 }

@@ -68,6 +68,21 @@ std::string CheckParse(std::string_view contents, bool salvage,
       p.corrupt_bytes > p.valid_size - header_size) {
     return fmt::format("impossible damage counts: {}", Summary(p));
   }
+  std::uint64_t listed_bytes = 0;
+  std::uint64_t region_end = header_size;
+  for (const dskv::CorruptRegion& region : p.corrupt_region_list) {
+    if (region.size == 0 || region.offset < region_end) {
+      return fmt::format("corrupt regions overlap or are empty: {}",
+                         Summary(p));
+    }
+    listed_bytes += region.size;
+    region_end = region.offset + region.size;
+  }
+  if (p.corrupt_region_list.size() != p.corrupt_regions ||
+      listed_bytes != p.corrupt_bytes || region_end > p.valid_size) {
+    return fmt::format("corrupt region list disagrees with the counts: {}",
+                       Summary(p));
+  }
   absl::StatusOr<ParsedCollection> again =
       ParseCollectionFile(contents.substr(0, p.valid_size), salvage);
   if (!again.ok()) {
