@@ -4,12 +4,10 @@
 
 #include <algorithm>
 
+#include "dskv/errors.h"
+
 namespace dskv {
 namespace {
-
-absl::Status ClosedError() {
-  return absl::FailedPreconditionError("the store is closed");
-}
 
 absl::Status NotFoundError(KeyRef key) {
   std::string full_key(key.collection);

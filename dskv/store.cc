@@ -7,6 +7,7 @@
 #include <mutex>
 #include <system_error>
 
+#include "dskv/errors.h"
 #include "dskv/key.h"
 #include "dskv/record.h"
 #include "dskv/shard_map.h"
@@ -54,14 +55,6 @@ absl::Status ValidateOptions(const Options& options) {
         "Options::compaction_dead_ratio must be positive");
   }
   return absl::OkStatus();
-}
-
-absl::Status ClosedError() {
-  return absl::FailedPreconditionError("the store is closed");
-}
-
-absl::Status ReadOnlyError() {
-  return absl::FailedPreconditionError("the store is open read-only");
 }
 
 }  // namespace
