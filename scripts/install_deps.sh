@@ -2,8 +2,9 @@
 # Installs the Debian packages dskv needs, if any are missing. Idempotent and
 # quiet: prints nothing when everything is already installed.
 #
-#   scripts/install_deps.sh           # build, test and benchmark dependencies
-#   scripts/install_deps.sh --fuzz    # also clang and libFuzzer's runtime
+#   scripts/install_deps.sh             # build, test and benchmark dependencies
+#   scripts/install_deps.sh --fuzz      # also clang and libFuzzer's runtime
+#   scripts/install_deps.sh --examples  # also g++, make, pkg-config and CMake
 set -euo pipefail
 
 packages=(bazel-bootstrap libabsl-dev libfmt-dev libxxhash-dev libgtest-dev
@@ -11,6 +12,7 @@ packages=(bazel-bootstrap libabsl-dev libfmt-dev libxxhash-dev libgtest-dev
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    --examples) packages+=(g++ make pkgconf cmake) ;;
     *) echo "install_deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
