@@ -26,6 +26,8 @@
 // region, the store is flushed so that one phase's background persistence
 // does not slow the next; the flush time is reported beside the phase.
 
+#include "benchmarks/concurrency_bench.h"
+
 #include <stdlib.h>
 
 #include <algorithm>
@@ -67,8 +69,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kCollection = "bench";
 
-constexpr std::string_view kUsage =
-    R"(Usage: concurrency_bench [--name=value ...]
+// {0} is the program's name.
+constexpr std::string_view kUsageFormat =
+    R"(Usage: {0} [--name=value ...]
 
   --threads=T     client threads (default 10)
   --keys=N        keys in the collection "bench" (default 2048)
@@ -717,7 +720,9 @@ absl::Status WriteFile(const std::string& path, std::string_view contents) {
 class TempDir {
  public:
   // Creates the directory under $TMPDIR, or /tmp if that is unset.
-  static absl::StatusOr<std::unique_ptr<TempDir>> Create() {
+  // `program` names the program in messages.
+  static absl::StatusOr<std::unique_ptr<TempDir>> Create(
+      std::string_view program) {
     const char* tmpdir = std::getenv("TMPDIR");
     std::string path =
         fmt::format("{}/dskv_bench.XXXXXX",
@@ -725,7 +730,7 @@ class TempDir {
     if (mkdtemp(path.data()) == nullptr) {
       return absl::ErrnoToStatus(errno, fmt::format("cannot create {}", path));
     }
-    return std::unique_ptr<TempDir>(new TempDir(std::move(path)));
+    return std::unique_ptr<TempDir>(new TempDir(program, std::move(path)));
   }
 
   TempDir(const TempDir&) = delete;
@@ -735,7 +740,7 @@ class TempDir {
     std::error_code error;
     std::filesystem::remove_all(path_, error);
     if (error) {
-      fmt::print(stderr, "concurrency_bench: cannot remove {}: {}\n", path_,
+      fmt::print(stderr, "{}: cannot remove {}: {}\n", program_, path_,
                  error.message());
     }
   }
@@ -743,17 +748,19 @@ class TempDir {
   const std::string& path() const { return path_; }
 
  private:
-  explicit TempDir(std::string path) : path_(std::move(path)) {}
+  TempDir(std::string_view program, std::string path)
+      : program_(program), path_(std::move(path)) {}
 
-  std::string path_;
+  const std::string program_;
+  const std::string path_;
 };
 
-absl::Status Run(const Flags& flags) {
+absl::Status Run(std::string_view program, const Flags& flags) {
   // Declared before the store, so the store is closed before it is removed.
   std::unique_ptr<TempDir> temp_dir;
   std::string dir = flags.dir;
   if (dir.empty()) {
-    absl::StatusOr<std::unique_ptr<TempDir>> created = TempDir::Create();
+    absl::StatusOr<std::unique_ptr<TempDir>> created = TempDir::Create(program);
     if (!created.ok()) return created.status();
     temp_dir = *std::move(created);
     dir = temp_dir->path();
@@ -775,23 +782,27 @@ absl::Status Run(const Flags& flags) {
 }
 
 }  // namespace
-}  // namespace dskv::bench
 
-int main(int argc, char** argv) {
-  absl::StatusOr<dskv::bench::Flags> flags =
-      dskv::bench::ParseFlags(argc, argv);
+std::string ConcurrencyBenchUsage(std::string_view program) {
+  return fmt::format(kUsageFormat, program);
+}
+
+int RunConcurrencyBench(std::string_view program, int argc, char** argv) {
+  absl::StatusOr<Flags> flags = ParseFlags(argc, argv);
   if (!flags.ok()) {
-    fmt::print(stderr, "concurrency_bench: {}\nRun with --help for usage.\n",
-               dskv::bench::MessageOf(flags.status()));
+    fmt::print(stderr, "{}: {}\nRun with --help for usage.\n", program,
+               MessageOf(flags.status()));
     return 2;
   }
   if (flags->help) {
-    fmt::print("{}", dskv::bench::kUsage);
+    fmt::print("{}", ConcurrencyBenchUsage(program));
     return 0;
   }
-  if (absl::Status status = dskv::bench::Run(*flags); !status.ok()) {
-    fmt::print(stderr, "concurrency_bench: {}\n", status.ToString());
+  if (absl::Status status = Run(program, *flags); !status.ok()) {
+    fmt::print(stderr, "{}: {}\n", program, status.ToString());
     return 1;
   }
   return 0;
 }
+
+}  // namespace dskv::bench

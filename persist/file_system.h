@@ -52,6 +52,10 @@ class FileContents {
   virtual std::string_view data() const = 0;
 };
 
+// The file in a store directory that FileSystem::LockDirectory locks; it
+// holds the holder's pid (persist/FORMAT.md).
+inline constexpr std::string_view kLockFileName = "LOCK";
+
 // Holds an exclusive lock on a store directory until destroyed.
 class DirectoryLock {
  public:
@@ -104,6 +108,51 @@ class FileSystem {
   // another, fails at once with FailedPrecondition naming the holder's pid.
   virtual absl::StatusOr<std::unique_ptr<DirectoryLock>> LockDirectory(
       const std::string& dir) = 0;
+};
+
+// A FileSystem that passes every call to another one, for subclasses that
+// change a few calls (as leveldb::EnvWrapper).
+class FileSystemWrapper : public FileSystem {
+ public:
+  // `target` must outlive the wrapper.
+  explicit FileSystemWrapper(FileSystem* target) : target_(target) {}
+
+  absl::StatusOr<std::unique_ptr<WritableFile>> OpenForAppend(
+      const std::string& path, bool truncate) override {
+    return target_->OpenForAppend(path, truncate);
+  }
+  absl::StatusOr<std::string> ReadFile(const std::string& path) override {
+    return target_->ReadFile(path);
+  }
+  absl::StatusOr<std::unique_ptr<FileContents>> MapFile(
+      const std::string& path) override {
+    return target_->MapFile(path);
+  }
+  absl::Status Truncate(const std::string& path, std::uint64_t size) override {
+    return target_->Truncate(path, size);
+  }
+  absl::Status Rename(const std::string& from, const std::string& to) override {
+    return target_->Rename(from, to);
+  }
+  absl::Status Remove(const std::string& path) override {
+    return target_->Remove(path);
+  }
+  absl::Status SyncDirectory(const std::string& dir) override {
+    return target_->SyncDirectory(dir);
+  }
+  absl::StatusOr<std::vector<std::string>> ListDirectory(
+      const std::string& dir) override {
+    return target_->ListDirectory(dir);
+  }
+  absl::StatusOr<std::unique_ptr<DirectoryLock>> LockDirectory(
+      const std::string& dir) override {
+    return target_->LockDirectory(dir);
+  }
+
+  FileSystem* target() const { return target_; }
+
+ private:
+  FileSystem* const target_;
 };
 
 // The real file system. Never null; lives forever.

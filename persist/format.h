@@ -66,6 +66,9 @@ inline constexpr std::string_view kFileSuffix = ".dskv";
 // Added to a collection file's name while a new version of it is written;
 // renamed over the collection file once complete.
 inline constexpr std::string_view kTempSuffix = ".tmp";
+// Appended by Options::salvage to the name of a file whose header is
+// unreadable, to set it aside.
+inline constexpr std::string_view kSetAsideSuffix = ".corrupt";
 
 // The checksum the format uses.
 std::uint64_t Checksum(std::string_view bytes);

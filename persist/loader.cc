@@ -48,7 +48,8 @@ absl::Status ReadCollectionFile(FileSystem& fs, const LoadOptions& options,
       file.contents.reset();
       file.set_aside = true;
       if (options.read_only) return absl::OkStatus();
-      return fs.Rename(file.path, file.path + ".corrupt");
+      return fs.Rename(file.path,
+                       file.path + std::string(format::kSetAsideSuffix));
     }
     return absl::Status(parsed.status().code(),
                         fmt::format("collection file {:?}: {}", file.path,

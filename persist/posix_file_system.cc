@@ -207,7 +207,7 @@ class Posix : public FileSystem {
 
   absl::StatusOr<std::unique_ptr<DirectoryLock>> LockDirectory(
       const std::string& dir) override {
-    const std::string path = dir + "/LOCK";
+    const std::string path = dir + "/" + std::string(kLockFileName);
     FdCloser fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (fd.get() < 0) return PosixError(errno, "cannot open lock file", path);
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {

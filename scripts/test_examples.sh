@@ -8,7 +8,8 @@
 #   - every object of libdskv.a must link (--whole-archive) with the libraries
 #     pkg-config names: none missing, none defined twice;
 #   - examples/make (pkg-config) and examples/cmake (find_package) must build,
-#     and run successfully.
+#     and run successfully, and the installed bin/dskv must read the store
+#     the first one made.
 # Last, examples/bazel must build against the source tree and run. Stops at
 # the first failure with a non-zero exit. Installs missing Debian packages
 # first.
@@ -65,6 +66,12 @@ make -C "$work/make"
 "$work/make/example" "$work/store-make"
 # Once more without a directory: the program makes one under TMPDIR.
 TMPDIR=$work "$work/make/example"
+
+step "bin/dskv reads the example's store"
+"$prefix/bin/dskv" --help >/dev/null
+"$prefix/bin/dskv" verify "$work/store-make"
+[ "$("$prefix/bin/dskv" get "$work/store-make" album/air)" = "Moon Safari" ]
+"$prefix/bin/dskv" ls "$work/store-make"
 
 step "examples/cmake (find_package)"
 cmake -S examples/cmake -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix"

@@ -1,0 +1,80 @@
+#include "tools/command.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "tools/errors.h"
+
+namespace dskv::tool {
+namespace {
+
+const FlagSpec* FindFlag(const Command& command, std::string_view name) {
+  const auto it =
+      std::find_if(command.flags.begin(), command.flags.end(),
+                   [&](const FlagSpec& flag) { return flag.name == name; });
+  return it == command.flags.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+bool AsksForHelp(std::span<const std::string> args) {
+  const auto end_of_flags = std::find(args.begin(), args.end(), "--");
+  return std::any_of(args.begin(), end_of_flags, [](std::string_view arg) {
+    return arg == "--help" || arg == "-h";
+  });
+}
+
+std::optional<std::string> Invocation::Value(std::string_view name) const {
+  const auto it = flags_.find(name);
+  if (it == flags_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Command::Usage() const {
+  return fmt::format("Usage: dskv {}\n\n{}", synopsis, description);
+}
+
+absl::StatusOr<Invocation> ParseCommandLine(const Command& command,
+                                            std::span<const std::string> args) {
+  const auto end_of_flags = std::find(args.begin(), args.end(), "--");
+  std::vector<std::string> positional;
+  std::map<std::string, std::string, std::less<>> flags;
+  for (auto it = args.begin(); it != args.end(); ++it) {
+    const std::string_view arg = *it;
+    if (it > end_of_flags || !arg.starts_with("--")) {
+      positional.emplace_back(arg);
+      continue;
+    }
+    if (it == end_of_flags) continue;
+    const std::size_t equals = arg.find('=');
+    const std::string_view name = arg.substr(2, equals - 2);
+    const FlagSpec* spec = FindFlag(command, name);
+    if (spec == nullptr) {
+      return absl::InvalidArgumentError(fmt::format("unknown flag --{}", name));
+    }
+    if (flags.contains(name)) {
+      return absl::InvalidArgumentError(
+          fmt::format("--{} is given twice", name));
+    }
+    if (spec->takes_value && equals == std::string_view::npos) {
+      return absl::InvalidArgumentError(
+          fmt::format("--{} needs a value: --{}=...", name, name));
+    }
+    if (!spec->takes_value && equals != std::string_view::npos) {
+      return absl::InvalidArgumentError(
+          fmt::format("--{} takes no value", name));
+    }
+    flags.emplace(name, equals == std::string_view::npos
+                            ? std::string()
+                            : std::string(arg.substr(equals + 1)));
+  }
+  if (positional.size() < command.min_args ||
+      positional.size() > command.max_args) {
+    return absl::InvalidArgumentError(fmt::format(
+        "wrong number of arguments; usage: dskv {}", command.synopsis));
+  }
+  return Invocation(command.name, std::move(positional), std::move(flags));
+}
+
+}  // namespace dskv::tool

@@ -1,0 +1,98 @@
+// load: puts every key of a dump (tools/dump_format.h) into a store.
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <string>
+
+#include "dskv/store.h"
+#include "tools/commands.h"
+#include "tools/dump_format.h"
+#include "tools/errors.h"
+#include "tools/io.h"
+#include "tools/progress.h"
+#include "tools/store_open.h"
+#include "tools/text.h"
+
+namespace dskv::tool {
+namespace {
+
+// Puts the records of `input` into `store` in order, counting them in
+// `*loaded`. Stops at the first bad line, with an error naming it.
+absl::Status PutRecords(LineReader& input, Store& store,
+                        std::uint64_t* loaded) {
+  // A fraction of the input's bytes when its size is known, else a count.
+  const bool by_bytes = input.size().has_value();
+  Progress progress("load", input.size().value_or(0),
+                    by_bytes ? ProgressUnit::kBytes : ProgressUnit::kRecords);
+  for (std::uint64_t line_number = 1;; ++line_number) {
+    absl::StatusOr<std::optional<std::string_view>> line = input.Next();
+    if (!line.ok()) return line.status();
+    if (!line->has_value()) return absl::OkStatus();
+    const std::string where = fmt::format("{}:{}", input.name(), line_number);
+    absl::StatusOr<DumpRecord> record = DecodeDumpLine(**line);
+    if (!record.ok()) return WithContext(where, record.status());
+    if (absl::Status s = store.Put(record->Key(), record->value); !s.ok()) {
+      return WithContext(where, s);
+    }
+    ++*loaded;
+    progress.Set(by_bytes ? input.bytes_read() : *loaded);
+  }
+}
+
+absl::Status RunLoad(const Invocation& invocation) {
+  const std::string input_path =
+      invocation.args().size() > 1 ? invocation.args()[1] : "-";
+  absl::StatusOr<LineReader> input = LineReader::Open(input_path);
+  if (!input.ok()) return input.status();
+  absl::StatusOr<std::unique_ptr<LockedStore>> locked =
+      LockedStore::LockAndOpen(invocation.store_dir(), IfMissing::kCreate);
+  if (!locked.ok()) return locked.status();
+
+  std::uint64_t loaded = 0;
+  const absl::Status status = PutRecords(*input, (*locked)->store(), &loaded);
+  // Records put before an error stay: they are flushed with the rest, and
+  // the error says how many there are.
+  const absl::Status closed = (*locked)->Close();
+  if (!status.ok()) {
+    return absl::Status(
+        status.code(),
+        fmt::format("{}; {} before this line {} loaded into {}{}",
+                    MessageOf(status), Count(loaded, "record"),
+                    loaded == 1 ? "was" : "were", invocation.store_dir(),
+                    closed.ok() ? " and flushed"
+                                : fmt::format(", but flushing them failed: {}",
+                                              MessageOf(closed))));
+  }
+  if (!closed.ok()) return closed;
+  return WriteStdout(fmt::format("loaded {} into {}\n", Count(loaded, "record"),
+                                 invocation.store_dir()));
+}
+
+}  // namespace
+
+Command LoadCommand() {
+  return {
+      .name = "load",
+      .summary = "put every key of a dump into a store",
+      .synopsis = "load STORE_DIR [FILE|-]",
+      .description = fmt::format(
+          "Reads JSON Lines in the format 'dskv dump' writes (see 'dskv help\n"
+          "dump') from FILE, or from stdin if FILE is \"-\" or missing, and\n"
+          "puts each key in order. Keys already in the store are overwritten;\n"
+          "keys the input does not name are kept. Creates the store directory"
+          "\nif it does not exist. Prints how many records were loaded.\n\n"
+          "Reading is strict: each line must be one JSON object with exactly\n"
+          "the fields collection, member and value (each possibly with\n"
+          "\"_base64\" appended), in any order, as JSON (RFC 8259) with valid\n"
+          "UTF-8. Blank lines are errors. At the first bad line, or a key the\n"
+          "store rejects, load stops with an error naming the line; the\n"
+          "records before it stay loaded, and the message says how many.\n\n"
+          "{}",
+          kWriteNote),
+      .max_args = 2,
+      .run = RunLoad,
+  };
+}
+
+}  // namespace dskv::tool

@@ -1,0 +1,213 @@
+// ls, get and stats: commands that read a store opened read-only.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dskv/store.h"
+#include "tools/commands.h"
+#include "tools/errors.h"
+#include "tools/io.h"
+#include "tools/json.h"
+#include "tools/store_files.h"
+#include "tools/store_open.h"
+#include "tools/text.h"
+
+namespace dskv::tool {
+namespace {
+
+// ---------------------------------------------------------------------------
+// ls
+
+std::string CollectionsTable(const std::vector<CollectionInfo>& collections) {
+  constexpr std::string_view kNameHeader = "collection";
+  std::vector<std::string> names;
+  std::size_t name_width = kNameHeader.size();
+  CollectionInfo total;
+  for (const CollectionInfo& c : collections) {
+    names.push_back(DisplayName(c.name));
+    name_width = std::max(name_width, names.back().size());
+    total.keys += c.keys;
+    total.bytes += c.bytes;
+  }
+  std::string out = fmt::format("{:<{}}  {:>10}  {:>12}\n", kNameHeader,
+                                name_width, "keys", "bytes");
+  for (std::size_t i = 0; i < collections.size(); ++i) {
+    out += fmt::format("{:<{}}  {:>10}  {:>12}\n", names[i], name_width,
+                       collections[i].keys, collections[i].bytes);
+  }
+  out += fmt::format("{}, {}, {}\n", Count(collections.size(), "collection"),
+                     Count(total.keys, "key"), FormatBytes(total.bytes));
+  return out;
+}
+
+std::string CollectionsJson(const std::vector<CollectionInfo>& collections) {
+  std::vector<std::string> elements;
+  for (const CollectionInfo& c : collections) {
+    elements.push_back(JsonObject()
+                           .AddBytes("name", c.name)
+                           .AddNumber("keys", c.keys)
+                           .AddNumber("bytes", c.bytes)
+                           .Build());
+  }
+  return JsonArray(elements) + "\n";
+}
+
+absl::Status RunLs(const Invocation& invocation) {
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenReadOnly(invocation.store_dir());
+  if (!store.ok()) return store.status();
+  absl::StatusOr<std::vector<CollectionInfo>> collections =
+      (*store)->ListCollections();
+  if (!collections.ok()) return collections.status();
+  return WriteStdout(invocation.json() ? CollectionsJson(*collections)
+                                       : CollectionsTable(*collections));
+}
+
+// ---------------------------------------------------------------------------
+// get
+
+absl::Status RunGet(const Invocation& invocation) {
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenReadOnly(invocation.store_dir());
+  if (!store.ok()) return store.status();
+  const std::string& key = invocation.args()[1];
+  absl::StatusOr<SharedValue> value = (*store)->GetShared(key);
+  if (absl::IsNotFound(value.status())) {
+    return absl::NotFoundError(fmt::format("no value at key {:?}", key));
+  }
+  if (!value.ok()) return value.status();
+  if (!invocation.json()) return WriteStdout(value->value());
+  // A key that Get accepted has a '/'.
+  const std::string_view collection(key.data(), key.find('/'));
+  return WriteStdout(JsonObject()
+                         .AddBytes("collection", collection)
+                         .AddBytes("member", value->member())
+                         .AddBytes("value", value->value())
+                         .Build() +
+                     "\n");
+}
+
+// ---------------------------------------------------------------------------
+// stats
+
+// What stats reports: the store's counters and its files on disk.
+struct StoreStats {
+  Stats stats;
+  FileTotals collection_files;
+  FileTotals other_files;
+};
+
+std::string StatsText(const std::string& dir, const StoreStats& s) {
+  return fmt::format(
+      "store              {}\n"
+      "keys               {}\n"
+      "collections        {}\n"
+      "bytes              {} ({}; members and values, in memory)\n"
+      "collection files   {} ({})\n"
+      "other files        {} ({}; LOCK, temporary and set-aside files)\n"
+      "torn tails         {} ({}), left in place: this open was read-only\n",
+      dir, s.stats.keys, s.stats.collections, s.stats.bytes,
+      FormatBytes(s.stats.bytes), s.collection_files.files,
+      FormatBytes(s.collection_files.bytes), s.other_files.files,
+      FormatBytes(s.other_files.bytes), s.stats.torn_tails_truncated,
+      Count(s.stats.torn_bytes_truncated, "byte"));
+}
+
+std::string StatsJson(const std::string& dir, const StoreStats& s) {
+  return JsonObject()
+             .AddBytes("store", dir)
+             .AddNumber("keys", s.stats.keys)
+             .AddNumber("collections", s.stats.collections)
+             .AddNumber("bytes", s.stats.bytes)
+             .AddNumber("collection_files", s.collection_files.files)
+             .AddNumber("collection_file_bytes", s.collection_files.bytes)
+             .AddNumber("other_files", s.other_files.files)
+             .AddNumber("other_file_bytes", s.other_files.bytes)
+             .AddNumber("torn_tails", s.stats.torn_tails_truncated)
+             .AddNumber("torn_bytes", s.stats.torn_bytes_truncated)
+             .Build() +
+         "\n";
+}
+
+absl::Status RunStats(const Invocation& invocation) {
+  const std::string& dir = invocation.store_dir();
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenReadOnly(dir);
+  if (!store.ok()) return store.status();
+  absl::StatusOr<Stats> stats = (*store)->GetStats();
+  if (!stats.ok()) return stats.status();
+  absl::StatusOr<std::vector<StoreFile>> files = ListStoreFiles(dir);
+  if (!files.ok()) return files.status();
+  const StoreStats s{*stats, TotalOf(*files, StoreFileKind::kCollection),
+                     TotalOfAllBut(*files, StoreFileKind::kCollection)};
+  return WriteStdout(invocation.json() ? StatsJson(dir, s) : StatsText(dir, s));
+}
+
+}  // namespace
+
+Command LsCommand() {
+  return {
+      .name = "ls",
+      .summary = "list the collections, with their keys and bytes",
+      .synopsis = "ls [--json] STORE_DIR",
+      .description = fmt::format(
+          "Lists every collection that has keys, sorted by name, with its\n"
+          "number of keys and the bytes of its members and values, then the\n"
+          "totals. Names that are not printable UTF-8 are shown quoted, with\n"
+          "escapes.\n\n{}\n"
+          "  --json  print a JSON array instead: [{{\"name\":...,\"keys\":N,"
+          "\"bytes\":N}},...];\n"
+          "          a name that is not UTF-8 is given as \"name_base64\".\n",
+          kReadOnlyNote),
+      .flags = {kJsonFlag},
+      .run = RunLs,
+  };
+}
+
+Command GetCommand() {
+  return {
+      .name = "get",
+      .summary = "print the value stored at a key",
+      .synopsis = "get [--json] STORE_DIR KEY",
+      .description = fmt::format(
+          "Writes the value stored at KEY (\"collection/member\") to stdout,\n"
+          "byte for byte, with no newline added. Exits with 1 if there is no\n"
+          "value at KEY.\n\n{}\n"
+          "  --json  print {{\"collection\":...,\"member\":...,\"value\":...}} "
+          "and a newline\n"
+          "          instead; a field that is not UTF-8 is given base64-encoded"
+          " as\n"
+          "          \"<field>_base64\" (see 'dskv help dump').\n",
+          kReadOnlyNote),
+      .flags = {kJsonFlag},
+      .min_args = 2,
+      .max_args = 2,
+      .run = RunGet,
+  };
+}
+
+Command StatsCommand() {
+  return {
+      .name = "stats",
+      .summary = "print the store's counters and the size of its files",
+      .synopsis = "stats [--json] STORE_DIR",
+      .description = fmt::format(
+          "Prints the number of keys and collections, the bytes of their\n"
+          "members and values, the number and total size of the collection\n"
+          "files and of the other files in the directory, and the torn tails\n"
+          "(what a crash during an append leaves) found in the files.\n\n{}\n"
+          "  --json  print one JSON object instead, with the fields keys,\n"
+          "          collections, bytes, collection_files,"
+          " collection_file_bytes,\n"
+          "          other_files, other_file_bytes, torn_tails and"
+          " torn_bytes.\n",
+          kReadOnlyNote),
+      .flags = {kJsonFlag},
+      .run = RunStats,
+  };
+}
+
+}  // namespace dskv::tool

@@ -1,0 +1,119 @@
+#include "tools/store_open.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "persist/file_system.h"
+#include "tools/errors.h"
+
+namespace dskv::tool {
+namespace {
+
+// Adds to an error of Store::Open what an operator can do about it.
+absl::Status ExplainOpenError(const std::string& dir, absl::Status status) {
+  if (absl::IsDataLoss(status)) {
+    return absl::DataLossError(fmt::format(
+        "{}; 'dskv verify {}' lists all damage, 'dskv repair {}' keeps what "
+        "is valid (after a backup)",
+        MessageOf(status), dir, dir));
+  }
+  return status;
+}
+
+absl::Status PrepareDirectory(const std::string& dir, IfMissing if_missing) {
+  std::error_code error;
+  const std::filesystem::file_status status =
+      std::filesystem::status(dir, error);
+  if (std::filesystem::is_directory(status)) return absl::OkStatus();
+  if (std::filesystem::exists(status)) {
+    return absl::FailedPreconditionError(
+        fmt::format("{} exists and is not a directory", dir));
+  }
+  if (if_missing == IfMissing::kFail) {
+    return absl::NotFoundError(fmt::format("no store at {}", dir));
+  }
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::ErrnoToStatus(error.value(),
+                               fmt::format("cannot create {}", dir));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenReadOnly(const std::string& dir) {
+  Options options;
+  options.read_only = true;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir, options);
+  if (!store.ok()) return ExplainOpenError(dir, store.status());
+  return store;
+}
+
+// The real file system, except that the first LockDirectory hands over a
+// lock taken earlier instead of taking it again: a second flock on the same
+// file from a new descriptor would fail even in this process. Options has no
+// other way to give Store::Open a lock it already holds.
+class LockedStore::LockHandingFileSystem : public FileSystemWrapper {
+ public:
+  explicit LockHandingFileSystem(std::unique_ptr<DirectoryLock> lock)
+      : FileSystemWrapper(PosixFileSystem()), lock_(std::move(lock)) {}
+
+  absl::StatusOr<std::unique_ptr<DirectoryLock>> LockDirectory(
+      const std::string& dir) override {
+    if (lock_ != nullptr) return std::move(lock_);
+    return target()->LockDirectory(dir);
+  }
+
+ private:
+  std::unique_ptr<DirectoryLock> lock_;
+};
+
+LockedStore::LockedStore(std::string dir,
+                         std::unique_ptr<LockHandingFileSystem> fs)
+    : dir_(std::move(dir)), fs_(std::move(fs)) {}
+
+LockedStore::~LockedStore() = default;
+
+absl::StatusOr<std::unique_ptr<LockedStore>> LockedStore::Lock(
+    const std::string& dir, IfMissing if_missing) {
+  if (absl::Status s = PrepareDirectory(dir, if_missing); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<DirectoryLock>> lock =
+      PosixFileSystem()->LockDirectory(dir);
+  if (absl::IsFailedPrecondition(lock.status())) {
+    // The message names the holder's pid.
+    return absl::FailedPreconditionError(
+        fmt::format("{}; close that process first", MessageOf(lock.status())));
+  }
+  if (!lock.ok()) return lock.status();
+  return std::unique_ptr<LockedStore>(new LockedStore(
+      dir, std::make_unique<LockHandingFileSystem>(*std::move(lock))));
+}
+
+absl::StatusOr<std::unique_ptr<LockedStore>> LockedStore::LockAndOpen(
+    const std::string& dir, IfMissing if_missing) {
+  absl::StatusOr<std::unique_ptr<LockedStore>> locked = Lock(dir, if_missing);
+  if (!locked.ok()) return locked.status();
+  if (absl::Status s = (*locked)->Open(Options()); !s.ok()) return s;
+  return locked;
+}
+
+absl::Status LockedStore::Open(Options options) {
+  options.read_only = false;
+  options.file_system = fs_.get();
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir_, options);
+  if (!store.ok()) return ExplainOpenError(dir_, store.status());
+  store_ = *std::move(store);
+  return absl::OkStatus();
+}
+
+absl::Status LockedStore::Close() {
+  if (store_ == nullptr) return absl::OkStatus();
+  return store_->Close();
+}
+
+}  // namespace dskv::tool
