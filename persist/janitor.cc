@@ -17,6 +17,17 @@ using Clock = std::chrono::steady_clock;
 // the processor, so more threads than cores pay off.
 constexpr std::size_t kMaxParallelSyncs = 16;
 
+// Files a pass writes and syncs at a time. Each holds a descriptor until it
+// is synced, so this bounds the descriptors a pass needs, however many
+// collections changed; it is well under the usual limit of 1024.
+constexpr std::size_t kFilesPerBatch = 256;
+
+// Stores with at most this many collection files keep each open for
+// appending between passes. Larger ones close a file once its batch is
+// synced, so that many collections cannot exhaust the process's descriptors;
+// reopening costs far less than the sync each append needs anyway.
+constexpr std::size_t kMaxIdleWriters = 256;
+
 // Retry delays after failed passes.
 constexpr std::chrono::milliseconds kMinBackoff{10};
 constexpr std::chrono::milliseconds kMaxBackoff{2000};
@@ -131,9 +142,40 @@ absl::Status Janitor::Pass(bool compact_all) {
   }
 
   absl::Status first_error;
+  std::vector<std::string> installed;
+  const std::span<const std::string> all(todo);
+  for (std::size_t begin = 0; begin < all.size(); begin += kFilesPerBatch) {
+    first_error.Update(PersistBatch(
+        all.subspan(begin, std::min(kFilesPerBatch, all.size() - begin)),
+        snapshot, compact_all, &installed));
+  }
+
+  if (!installed.empty()) directory_dirty_ = true;
+  if (directory_dirty_) {
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+    if (absl::Status s = settings_.fs->SyncDirectory(settings_.dir); !s.ok()) {
+      // The new files' data may be lost with their entries: rewrite them.
+      for (const std::string& collection : installed) {
+        if (auto f = files_.find(collection); f != files_.end()) {
+          f->second.needs_rewrite = true;
+        }
+      }
+      first_error.Update(s);
+    } else {
+      directory_dirty_ = false;
+    }
+  }
+  return first_error;
+}
+
+absl::Status Janitor::PersistBatch(std::span<const std::string> collections,
+                                   const ShardMap::DirtySnapshot& snapshot,
+                                   bool compact_all,
+                                   std::vector<std::string>* installed) {
+  absl::Status first_error;
   std::vector<std::string> appended;
   std::vector<PendingRewrite> rewrites;
-  for (const std::string& collection : todo) {
+  for (const std::string& collection : collections) {
     const auto changes = snapshot.changes.find(collection);
     absl::Status s = PersistCollection(
         collection,
@@ -170,7 +212,6 @@ absl::Status Janitor::Pass(bool compact_all) {
       first_error.Update(s);
     }
   }
-  std::vector<std::string> installed;
   for (PendingRewrite& pending : rewrites) {
     if (pending.rewrite.temp != nullptr) {
       if (absl::Status s = synced[next++]; !s.ok()) {
@@ -188,23 +229,14 @@ absl::Status Janitor::Pass(bool compact_all) {
     if (pending.compaction) {
       compactions_.fetch_add(1, std::memory_order_relaxed);
     }
-    if (file.exists || existed) installed.push_back(pending.collection);
+    if (file.exists || existed) installed->push_back(pending.collection);
     if (!file.exists) files_.erase(pending.collection);
   }
-
-  if (!installed.empty()) directory_dirty_ = true;
-  if (directory_dirty_) {
-    syncs_.fetch_add(1, std::memory_order_relaxed);
-    if (absl::Status s = settings_.fs->SyncDirectory(settings_.dir); !s.ok()) {
-      // The new files' data may be lost with their entries: rewrite them.
-      for (const std::string& collection : installed) {
-        if (auto f = files_.find(collection); f != files_.end()) {
-          f->second.needs_rewrite = true;
-        }
+  if (files_.size() > kMaxIdleWriters) {
+    for (const std::string& collection : appended) {
+      if (auto f = files_.find(collection); f != files_.end()) {
+        f->second.writer.reset();
       }
-      first_error.Update(s);
-    } else {
-      directory_dirty_ = false;
     }
   }
   return first_error;

@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,6 +84,14 @@ class Janitor {
   // One pass; called on the janitor thread only. `compact_all` rewrites
   // every file.
   absl::Status Pass(bool compact_all);
+  // Writes, syncs and installs the files of `collections`, a part of a
+  // pass small enough that their descriptors fit in the process's limit.
+  // Adds the collections whose files were created, replaced or removed to
+  // `installed`, for the directory sync.
+  absl::Status PersistBatch(std::span<const std::string> collections,
+                            const ShardMap::DirtySnapshot& snapshot,
+                            bool compact_all,
+                            std::vector<std::string>* installed);
   // A rewrite written by PersistCollection, to be synced and installed.
   struct PendingRewrite {
     std::string collection;
