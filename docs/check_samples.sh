@@ -5,10 +5,10 @@
 # lead somewhere.
 #
 #   docs/check_samples.sh [--root DIR] [FILE.md ...]
-#       Checks FILE.md (default: every DIR/docs/*.md). DIR is the repository
-#       root (default: the checkout this script is in). Exit status 0 if
-#       everything passes, 1 if anything fails (each failure is printed as
-#       file:line: message), 2 on a usage error.
+#       Checks FILE.md (default: DIR/README.md and every DIR/docs/*.md). DIR
+#       is the repository root (default: the checkout this script is in).
+#       Exit status 0 if everything passes, 1 if anything fails (each
+#       failure is printed as file:line: message), 2 on a usage error.
 #   docs/check_samples.sh [--root DIR] --print PATH [REGION]
 #       Prints what a block marked with PATH and REGION must hold: paste it
 #       into the Markdown.
@@ -226,7 +226,7 @@ if ((printing)); then
 fi
 
 if ((${#files[@]} == 0)); then
-  for f in "$root"/docs/*.md; do
+  for f in "$root"/README.md "$root"/docs/*.md; do
     [[ -e "$f" ]] && files+=("$f")
   done
   if ((${#files[@]} == 0)); then

@@ -14,8 +14,9 @@
 // collection; Open loads them again. Options::durability chooses whether a
 // write returns before or after it is on disk.
 //
-// Errors are reported through absl::Status; no method throws. Every method of
-// Store may be called from any number of threads at once.
+// Errors are reported through absl::Status; no method throws (except
+// std::bad_alloc when memory runs out). Every method of Store may be called
+// from any number of threads at once.
 
 #ifndef DSKV_STORE_H_
 #define DSKV_STORE_H_
@@ -48,9 +49,10 @@ class Record;      // dskv/record.h; private.
 // When a write is acknowledged, relative to when it is durable.
 enum class Durability {
   // Put, Delete and DeleteAll return once the change is in memory. The
-  // janitor thread writes it to disk within Options::flush_interval under
-  // normal load; Flush() waits for that. A process crash loses changes not
-  // yet written; see README.md, "Durability".
+  // janitor thread starts writing it to disk within Options::flush_interval
+  // under normal load; Flush() waits until it is written and synced. A
+  // process crash loses changes not yet written; see README.md,
+  // "Durability".
   kAsync,
   // Put, Delete and DeleteAll return once the change is written and synced
   // to disk. Concurrent writers share syncs (group commit).
@@ -80,7 +82,9 @@ struct Options {
   // rewrite the collection's file without it, and count it in Stats; a file
   // whose header is damaged is renamed to "<name>.corrupt" and ignored.
   // Skipped damage may have held puts or deletes, so salvaged collections may
-  // hold stale values. Default: false.
+  // hold stale values. Salvage does not override a file whose header names
+  // another collection (DataLoss) or a newer format version
+  // (FailedPrecondition): those need a person. Default: false.
   bool salvage = false;
 
   // A collection's file is compacted (rewritten from memory without dead
@@ -95,14 +99,17 @@ struct Options {
   // (another process may have the store open, even for writing) and changes
   // no file: a torn last record is ignored rather than cut off, and
   // Options::salvage skips damage in memory only. The store holds what the
-  // files held when it was opened; changes another process makes later are
-  // not seen. Put, Delete, DeleteAll and Compact fail with
-  // FailedPrecondition; Flush has nothing to do. Open fails with NotFound
-  // if the directory does not exist. Default: false.
+  // files held when it read them, one file after another: if a writer's
+  // janitor pass runs meanwhile, some collections may show it and others
+  // not. Changes another process makes later are not seen. Put, Delete,
+  // DeleteAll and Compact fail with FailedPrecondition; Flush has nothing to
+  // do. Open fails with NotFound if the directory does not exist.
+  // Default: false.
   bool read_only = false;
 
   // Where files are read and written; null means the real file system. Must
-  // outlive the store. Tests set it to inject I/O faults.
+  // outlive the store. Tests set it to inject I/O faults; the dskv tool to
+  // hand over a lock it took first.
   FileSystem* file_system = nullptr;
 };
 
