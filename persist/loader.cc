@@ -33,6 +33,26 @@ struct LoadedFile {
   bool set_aside = false;       // Unreadable, renamed (salvage only).
 };
 
+// DataLoss unless the file at `path` is named for the collection its header
+// names: a file renamed by hand would otherwise load under the wrong name.
+absl::Status CheckFileName(const std::string& path,
+                           const std::string& collection) {
+  const std::string expected = format::FileName(collection);
+  if (!EndsWith(path, "/" + expected)) {
+    return absl::DataLossError(fmt::format(
+        "collection file {:?} holds collection {:?}, whose file is named {:?}",
+        path, collection, expected));
+  }
+  return absl::OkStatus();
+}
+
+// Adds the file's path to a parse error.
+absl::Status InFile(const std::string& path, const absl::Status& status) {
+  return absl::Status(status.code(),
+                      fmt::format("collection file {:?}: {}", path,
+                                  std::string(status.message())));
+}
+
 absl::Status ReadCollectionFile(FileSystem& fs, const LoadOptions& options,
                                 LoadedFile& file) {
   absl::StatusOr<std::unique_ptr<FileContents>> contents =
@@ -51,18 +71,10 @@ absl::Status ReadCollectionFile(FileSystem& fs, const LoadOptions& options,
       return fs.Rename(file.path,
                        file.path + std::string(format::kSetAsideSuffix));
     }
-    return absl::Status(parsed.status().code(),
-                        fmt::format("collection file {:?}: {}", file.path,
-                                    std::string(parsed.status().message())));
+    return InFile(file.path, parsed.status());
   }
   file.parsed = *std::move(parsed);
-  const std::string expected = format::FileName(file.parsed.name);
-  if (!EndsWith(file.path, "/" + expected)) {
-    return absl::DataLossError(fmt::format(
-        "collection file {:?} holds collection {:?}, whose file is named {:?}",
-        file.path, file.parsed.name, expected));
-  }
-  return absl::OkStatus();
+  return CheckFileName(file.path, file.parsed.name);
 }
 
 // Inserts every member of `files` into `map`, in parallel.
@@ -133,6 +145,19 @@ absl::Status LoadGroup(FileSystem& fs, const LoadOptions& options,
 }
 
 }  // namespace
+
+absl::StatusOr<ParsedCollection> ReadCollection(FileSystem& fs,
+                                                const std::string& dir,
+                                                std::string_view collection) {
+  const std::string path = CollectionPath(dir, collection);
+  absl::StatusOr<std::string> contents = fs.ReadFile(path);
+  if (!contents.ok()) return contents.status();
+  absl::StatusOr<ParsedCollection> parsed =
+      ParseCollectionFile(*contents, /*salvage=*/false);
+  if (!parsed.ok()) return InFile(path, parsed.status());
+  if (absl::Status s = CheckFileName(path, parsed->name); !s.ok()) return s;
+  return parsed;
+}
 
 absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
                                            const std::string& dir,

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "dskv/shard_map.h"
 #include "persist/collection_file.h"
+#include "persist/collection_reader.h"
 #include "persist/file_system.h"
 
 namespace dskv {
@@ -45,6 +47,16 @@ absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
                                            const std::string& dir,
                                            const LoadOptions& options,
                                            ShardMap& map);
+
+// Reads and verifies the file of `collection` in `dir` alone, as a read-only
+// LoadCollections without salvage would, changing nothing: for a reader that
+// needs one collection of a large store. A torn tail is left out.
+//
+// Errors: NotFound if the collection has no file (it has no members); the
+// errors of LoadCollections.
+absl::StatusOr<ParsedCollection> ReadCollection(FileSystem& fs,
+                                                const std::string& dir,
+                                                std::string_view collection);
 
 }  // namespace dskv
 

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "dskv/key.h"
 #include "dskv/store.h"
+#include "persist/collection_reader.h"
 #include "tools/commands.h"
 #include "tools/errors.h"
 #include "tools/io.h"
@@ -70,23 +73,28 @@ absl::Status RunLs(const Invocation& invocation) {
 // ---------------------------------------------------------------------------
 // get
 
+// Reads only the key's collection file, not the whole store: a get from a
+// large store costs one file, and damage elsewhere does not stop it.
 absl::Status RunGet(const Invocation& invocation) {
-  absl::StatusOr<std::unique_ptr<Store>> store =
-      OpenReadOnly(invocation.store_dir());
-  if (!store.ok()) return store.status();
   const std::string& key = invocation.args()[1];
-  absl::StatusOr<SharedValue> value = (*store)->GetShared(key);
-  if (absl::IsNotFound(value.status())) {
+  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  if (!ref.ok()) return ref.status();
+  absl::StatusOr<std::optional<ParsedCollection>> collection =
+      ReadOneCollection(invocation.store_dir(), ref->collection);
+  if (!collection.ok()) return collection.status();
+  const auto no_value = [&key] {
     return absl::NotFoundError(fmt::format("no value at key {:?}", key));
-  }
-  if (!value.ok()) return value.status();
-  if (!invocation.json()) return WriteStdout(value->value());
-  // A key that Get accepted has a '/'.
-  const std::string_view collection(key.data(), key.find('/'));
+  };
+  if (!collection->has_value()) return no_value();
+  const auto& members = (*collection)->members;
+  const auto member = members.find(ref->member);
+  if (member == members.end()) return no_value();
+  const std::string& value = member->second;
+  if (!invocation.json()) return WriteStdout(value);
   return WriteStdout(JsonObject()
-                         .AddBytes("collection", collection)
-                         .AddBytes("member", value->member())
-                         .AddBytes("value", value->value())
+                         .AddBytes("collection", ref->collection)
+                         .AddBytes("member", ref->member)
+                         .AddBytes("value", value)
                          .Build() +
                      "\n");
 }
@@ -175,7 +183,9 @@ Command GetCommand() {
       .description = fmt::format(
           "Writes the value stored at KEY (\"collection/member\") to stdout,\n"
           "byte for byte, with no newline added. Exits with 1 if there is no\n"
-          "value at KEY.\n\n{}\n"
+          "value at KEY. Reads only the file of KEY's collection, so it is\n"
+          "quick on a large store and works while other collections are\n"
+          "damaged.\n\n{}\n"
           "  --json  print {{\"collection\":...,\"member\":...,\"value\":...}} "
           "and a newline\n"
           "          instead; a field that is not UTF-8 is given base64-encoded"

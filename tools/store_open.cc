@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "persist/file_system.h"
+#include "persist/loader.h"
 #include "tools/errors.h"
 
 namespace dskv::tool {
@@ -52,6 +53,18 @@ absl::StatusOr<std::unique_ptr<Store>> OpenReadOnly(const std::string& dir) {
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir, options);
   if (!store.ok()) return ExplainOpenError(dir, store.status());
   return store;
+}
+
+absl::StatusOr<std::optional<ParsedCollection>> ReadOneCollection(
+    const std::string& dir, std::string_view collection) {
+  if (absl::Status s = PrepareDirectory(dir, IfMissing::kFail); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<ParsedCollection> parsed =
+      ReadCollection(*PosixFileSystem(), dir, collection);
+  if (absl::IsNotFound(parsed.status())) return std::nullopt;
+  if (!parsed.ok()) return ExplainOpenError(dir, parsed.status());
+  return *std::move(parsed);
 }
 
 // The real file system, except that the first LockDirectory hands over a

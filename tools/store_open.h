@@ -13,17 +13,28 @@
 #define DSKV_TOOLS_STORE_OPEN_H_
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "dskv/store.h"
+#include "persist/collection_reader.h"
 
 namespace dskv::tool {
 
 // Opens the store at `dir` with Options::read_only. NotFound if `dir` does
 // not exist.
 absl::StatusOr<std::unique_ptr<Store>> OpenReadOnly(const std::string& dir);
+
+// Reads and verifies the file of `collection` alone, without loading the
+// rest of the store and without the lock, as OpenReadOnly would read it:
+// for commands that need one collection of a possibly large store. nullopt
+// if the collection has no file (no members). NotFound if `dir` does not
+// exist.
+absl::StatusOr<std::optional<ParsedCollection>> ReadOneCollection(
+    const std::string& dir, std::string_view collection);
 
 // What to do when the store directory does not exist.
 enum class IfMissing {

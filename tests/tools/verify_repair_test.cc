@@ -230,6 +230,42 @@ TEST_F(VerifyRepairTest, VerifyNeedsNoLock) {
 }
 
 // ---------------------------------------------------------------------------
+// get, which reads only the key's collection file
+
+TEST_F(VerifyRepairTest, GetReadsOnlyTheKeysCollection) {
+  ASSERT_NO_FATAL_FAILURE(DamageMiddleRecord());
+  const StoreContents before = StoreData(store());
+
+  // Opening the whole store fails on the damage in "c"; "other" is intact.
+  ToolRun run = RunDskv({"get", store(), "other/x"});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(run.out, "y");
+
+  run = RunDskv({"get", store(), "c/k1"});
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_TRUE(
+      Contains(run.err, "byte offset " + std::to_string(RecordOffset(1))))
+      << run;
+  EXPECT_TRUE(Contains(run.err, "dskv verify")) << run;
+
+  run = RunDskv({"get", store(), "missing/x"});
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.err, "dskv get: no value at key \"missing/x\"\n") << run;
+  EXPECT_EQ(StoreData(store()), before) << "get changed a file";
+}
+
+TEST_F(VerifyRepairTest, GetIgnoresATornTailAsOpenDoes) {
+  const std::string whole = ReadBytes(c_file());
+  WriteBytes(c_file(), whole + "torn");
+
+  ToolRun run = RunDskv({"get", store(), "c/k3"});
+
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(run.out, ValueOf("k3"));
+  EXPECT_EQ(ReadBytes(c_file()), whole + "torn") << "get cut the tail";
+}
+
+// ---------------------------------------------------------------------------
 // repair
 
 TEST_F(VerifyRepairTest, RepairBacksUpDropsTheDamageAndKeepsTheRest) {
