@@ -11,6 +11,7 @@
 #include "dskv/key.h"
 #include "dskv/record.h"
 #include "dskv/shard_map.h"
+#include "dskv/store_internal.h"
 #include "persist/file_system.h"
 #include "persist/janitor.h"
 #include "persist/loader.h"
@@ -118,13 +119,16 @@ std::string_view SharedValue::member() const {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
                                                    Options options) {
+  return StoreOpener::Open(path, options, PosixFileSystem());
+}
+
+absl::StatusOr<std::unique_ptr<Store>> StoreOpener::Open(
+    const std::string& path, Options options, FileSystem* fs) {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
   // A read-only store must not create its directory.
   if (absl::Status s = PrepareDirectory(path, !options.read_only); !s.ok()) {
     return s;
   }
-  FileSystem* fs =
-      options.file_system != nullptr ? options.file_system : PosixFileSystem();
   std::unique_ptr<DirectoryLock> lock;
   if (!options.read_only) {
     absl::StatusOr<std::unique_ptr<DirectoryLock>> locked =
@@ -133,7 +137,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
     lock = *std::move(locked);
   }
 
-  auto impl = std::make_unique<Impl>(options, std::move(lock));
+  auto impl = std::make_unique<Store::Impl>(options, std::move(lock));
   LoadOptions load;
   load.salvage = options.salvage;
   load.read_only = options.read_only;

@@ -43,8 +43,7 @@ namespace dskv {
 inline constexpr std::size_t kMaxCollectionSize = 255;
 inline constexpr std::size_t kMaxMemberSize = 65536;
 
-class FileSystem;  // persist/file_system.h; for tests that inject faults.
-class Record;      // dskv/record.h; private.
+class Record;  // dskv/record.h; private.
 
 // When a write is acknowledged, relative to when it is durable.
 enum class Durability {
@@ -106,11 +105,6 @@ struct Options {
   // do. Open fails with NotFound if the directory does not exist.
   // Default: false.
   bool read_only = false;
-
-  // Where files are read and written; null means the real file system. Must
-  // outlive the store. Tests set it to inject I/O faults; the dskv tool to
-  // hand over a lock it took first.
-  FileSystem* file_system = nullptr;
 };
 
 // A store's counters, from Store::GetStats.
@@ -295,6 +289,8 @@ class Store {
 
  private:
   class Impl;
+  // Opens stores on other file systems, for tests (dskv/store_internal.h).
+  friend class StoreOpener;
   explicit Store(std::unique_ptr<Impl> impl);
 
   std::unique_ptr<Impl> impl_;

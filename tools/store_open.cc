@@ -7,6 +7,7 @@
 #include <system_error>
 #include <utility>
 
+#include "dskv/store_internal.h"
 #include "persist/file_system.h"
 #include "persist/loader.h"
 #include "tools/errors.h"
@@ -117,8 +118,8 @@ absl::StatusOr<std::unique_ptr<LockedStore>> LockedStore::LockAndOpen(
 
 absl::Status LockedStore::Open(Options options) {
   options.read_only = false;
-  options.file_system = fs_.get();
-  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir_, options);
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      StoreOpener::Open(dir_, options, fs_.get());
   if (!store.ok()) return ExplainOpenError(dir_, store.status());
   store_ = *std::move(store);
   return absl::OkStatus();

@@ -34,8 +34,6 @@ absl::Status Defaults(const std::string& path) {
   options.compaction_dead_ratio = 1.0;
   // true: no lock, no writes, a snapshot of the files.
   options.read_only = false;
-  // null: the real file system (dskv's own tests inject faults here).
-  options.file_system = nullptr;
   // [END options]
   absl::StatusOr<std::unique_ptr<dskv::Store>> opened =
       dskv::Store::Open(path, options);

@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "dskv/store.h"
+#include "dskv/store_internal.h"
 #include "gtest/gtest.h"
 #include "persist/collection_reader.h"
 #include "persist/format.h"
@@ -147,9 +148,8 @@ class CorruptionTest : public TempDirTest {
     // record in order.
     dskv::Options options;
     options.durability = dskv::Durability::kSync;
-    options.file_system = &fs_;
     absl::StatusOr<std::unique_ptr<dskv::Store>> store =
-        dskv::Store::Open(dir(), options);
+        dskv::StoreOpener::Open(dir(), options, &fs_);
     ASSERT_TRUE(store.ok()) << store.status();
     for (std::size_t i = 0; i < steps_.size(); ++i) {
       ASSERT_NO_FATAL_FAILURE(Write(**store, kSwept, steps_[i]));
@@ -216,9 +216,8 @@ class CorruptionTest : public TempDirTest {
     fs_.SetFiles(files_);
     fs_.SetFile(path_, contents);
     dskv::Options options;
-    options.file_system = &fs_;
     options.salvage = salvage;
-    return dskv::Store::Open(dir(), options);
+    return dskv::StoreOpener::Open(dir(), options, &fs_);
   }
 
   // The store holds `swept` in the swept collection, and the other

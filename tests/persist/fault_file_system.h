@@ -1,11 +1,11 @@
 // A FileSystem that passes every call to a real one unless told to fail:
-// tests use it through Options::file_system to check what the store does
+// tests open the store on it (StoreOpener) to check what the store does
 // when writes come back short, the disk is full, or the device reports I/O
 // errors.
 //
 //   FaultFileSystem fs;
-//   options.file_system = &fs;
-//   ... open the store, write ...
+//   StoreOpener::Open(path, options, &fs);  // or StoreTest::UseFileSystem
+//   ... write ...
 //   fs.FailWrites(WriteFault::kNoSpace);
 //   ... every write now fails with ENOSPC ...
 //   fs.Heal();

@@ -97,7 +97,7 @@ class FaultTest : public StoreTest {
   // Opens the store on fs_ and writes the collections, durably.
   void Start(Durability durability) {
     Options options;
-    options.file_system = &fs_;
+    UseFileSystem(&fs_);
     options.durability = durability;
     options.flush_interval = kNeverOnItsOwn;
     ASSERT_TRUE(Open(options));

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "dskv/store_internal.h"
 #include "persist/coding.h"
 #include "persist/file_system.h"
 #include "persist/format.h"
@@ -129,8 +130,10 @@ absl::StatusOr<Model> ReadModel(const Store& store,
 
 ::testing::AssertionResult OpenStore(const std::string& path,
                                      const dskv::Options& options,
+                                     dskv::FileSystem* fs,
                                      std::unique_ptr<Store>* store) {
-  absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(path, options);
+  absl::StatusOr<std::unique_ptr<Store>> opened =
+      dskv::StoreOpener::Open(path, options, fs);
   if (!opened.ok()) {
     return ::testing::AssertionFailure()
            << "Open(" << path << "): " << opened.status();
@@ -141,7 +144,7 @@ absl::StatusOr<Model> ReadModel(const Store& store,
 
 ::testing::AssertionResult StoreTest::Open(const dskv::Options& options) {
   options_ = options;
-  return OpenStore(path(), options_, &store_);
+  return OpenStore(path(), options_, file_system_, &store_);
 }
 
 ::testing::AssertionResult StoreTest::Reopen() { return Reopen(options_); }

@@ -19,6 +19,7 @@
 #include "dskv/store.h"
 #include "gtest/gtest.h"
 #include "persist/collection_reader.h"
+#include "persist/file_system.h"
 #include "tests/status_matchers.h"
 #include "tests/temp_dir.h"
 
@@ -54,9 +55,10 @@ class Model {
 absl::StatusOr<Model> ReadModel(const dskv::Store& store,
                                 const std::vector<std::string>& collections);
 
-// Opens the store in `path` into `*store`.
+// Opens the store in `path` into `*store`, on the file system `fs`.
 ::testing::AssertionResult OpenStore(const std::string& path,
                                      const dskv::Options& options,
+                                     dskv::FileSystem* fs,
                                      std::unique_ptr<dskv::Store>* store);
 
 // Gives each test a store directory, path(), and a model of what the store
@@ -69,6 +71,9 @@ class StoreTest : public TempDirTest {
 
   // Opens the store in path() into store_, remembering `options` for Reopen.
   ::testing::AssertionResult Open(const dskv::Options& options);
+  // Makes Open and Reopen use `fs` (which must outlive store_) instead of
+  // the real file system: to inject faults.
+  void UseFileSystem(dskv::FileSystem* fs) { file_system_ = fs; }
   // Closes store_, which must succeed, and opens it again with the options
   // of the last Open, or with `options`.
   ::testing::AssertionResult Reopen();
@@ -90,6 +95,7 @@ class StoreTest : public TempDirTest {
 
  private:
   dskv::Options options_;
+  dskv::FileSystem* file_system_ = dskv::PosixFileSystem();
 };
 
 // --- Files on disk ---
