@@ -233,9 +233,9 @@ class Store {
   //
   // Errors: InvalidArgument if `key` is malformed or `value` is larger than
   // Options::max_value_size; FailedPrecondition after Close or if the store
-  // is read-only. On these errors
-  // the store is unchanged. In kSync mode, the I/O error that kept the change
-  // from becoming durable: the change is in memory and is retried.
+  // is read-only. On these errors the store is unchanged. In kSync mode, the
+  // I/O error that kept the change from becoming durable: the change is in
+  // memory and is retried.
   absl::Status Put(std::string_view key, std::string_view value);
 
   // Removes the value stored at `key`. Removing a missing key succeeds.
