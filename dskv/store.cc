@@ -3,9 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <mutex>
-#include <system_error>
 
 #include "dskv/errors.h"
 #include "dskv/key.h"
@@ -18,33 +16,6 @@
 
 namespace dskv {
 namespace {
-
-// Explains why `path` cannot be a store directory, or creates it and its
-// missing parents if it does not exist and `create`.
-absl::Status PrepareDirectory(const std::string& path, bool create) {
-  if (path.empty()) {
-    return absl::InvalidArgumentError("store path must not be empty");
-  }
-  std::error_code ec;
-  const std::filesystem::file_status st = std::filesystem::status(path, ec);
-  if (std::filesystem::exists(st)) {
-    if (!std::filesystem::is_directory(st)) {
-      return absl::FailedPreconditionError(
-          fmt::format("store path {:?} exists and is not a directory", path));
-    }
-    return absl::OkStatus();
-  }
-  if (!create) {
-    return absl::NotFoundError(
-        fmt::format("store directory {:?} does not exist", path));
-  }
-  std::filesystem::create_directories(path, ec);
-  if (ec) {
-    return absl::ErrnoToStatus(
-        ec.value(), fmt::format("cannot create store directory {:?}", path));
-  }
-  return absl::OkStatus();
-}
 
 absl::Status ValidateOptions(const Options& options) {
   if (options.flush_interval <= std::chrono::milliseconds{0}) {
@@ -126,7 +97,8 @@ absl::StatusOr<std::unique_ptr<Store>> StoreOpener::Open(
     const std::string& path, Options options, FileSystem* fs) {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
   // A read-only store must not create its directory.
-  if (absl::Status s = PrepareDirectory(path, !options.read_only); !s.ok()) {
+  if (absl::Status s = PrepareStoreDirectory(path, !options.read_only);
+      !s.ok()) {
     return s;
   }
   std::unique_ptr<DirectoryLock> lock;

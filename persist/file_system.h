@@ -155,6 +155,12 @@ class FileSystemWrapper : public FileSystem {
   FileSystem* const target_;
 };
 
+// Explains why `path` cannot be a store directory (empty, not a directory,
+// missing and not `create`: NotFound), or creates it and its missing parents
+// if it does not exist and `create`. On the real file system: a store's
+// directory is where the FileSystem's paths start.
+absl::Status PrepareStoreDirectory(const std::string& path, bool create);
+
 // The real file system. Never null; lives forever.
 FileSystem* PosixFileSystem();
 

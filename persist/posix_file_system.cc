@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
+#include <system_error>
 
 #include "persist/file_system.h"
 
@@ -233,6 +235,31 @@ class Posix : public FileSystem {
 };
 
 }  // namespace
+
+absl::Status PrepareStoreDirectory(const std::string& path, bool create) {
+  if (path.empty()) {
+    return absl::InvalidArgumentError("store path must not be empty");
+  }
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(st)) {
+    if (!std::filesystem::is_directory(st)) {
+      return absl::FailedPreconditionError(
+          fmt::format("store path {:?} exists and is not a directory", path));
+    }
+    return absl::OkStatus();
+  }
+  if (!create) {
+    return absl::NotFoundError(
+        fmt::format("store directory {:?} does not exist", path));
+  }
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    return absl::ErrnoToStatus(
+        ec.value(), fmt::format("cannot create store directory {:?}", path));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<FileContents>> FileSystem::MapFile(
     const std::string& path) {

@@ -1,13 +1,12 @@
 #include "tools/backup.h"
 
-#include <fcntl.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
+#include <string_view>
 #include <vector>
 
 #include "persist/file_system.h"
@@ -17,62 +16,27 @@
 namespace dskv::tool {
 namespace {
 
-constexpr std::size_t kCopyBufferSize = 1 << 20;
+// Progress is reported per chunk of a file.
+constexpr std::size_t kCopyChunkSize = 1 << 20;
 
-absl::Status ErrnoError(std::string_view what, const std::string& path) {
-  return absl::ErrnoToStatus(errno, fmt::format("{} {}", what, path));
-}
-
-// Closes a file descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  const int fd_;
-};
-
-// Writes all of `data` to `fd`, retrying short writes.
-absl::Status WriteAll(int fd, const char* data, std::size_t size,
-                      const std::string& path) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("cannot write", path);
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return absl::OkStatus();
-}
-
-// Copies `from` to the new file `to` and syncs it, reporting each chunk to
-// `progress`. Streams, since a collection file may be larger than memory.
+// Copies `from` to the new file `to` and syncs it. The file is mapped rather
+// than read into memory: the store's lock, which the caller holds, keeps it
+// from changing.
 absl::Status CopyFile(const std::string& from, const std::string& to,
-                      std::vector<char>& buffer, Progress& progress) {
-  Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0) return ErrnoError("cannot open", from);
-  Fd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (out.get() < 0) return ErrnoError("cannot create", to);
-  while (true) {
-    const ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("cannot read", from);
-    if (n == 0) break;
-    if (absl::Status s =
-            WriteAll(out.get(), buffer.data(), static_cast<std::size_t>(n), to);
-        !s.ok()) {
-      return s;
-    }
-    progress.Add(static_cast<std::uint64_t>(n));
+                      Progress& progress) {
+  FileSystem& fs = *PosixFileSystem();
+  absl::StatusOr<std::unique_ptr<FileContents>> in = fs.MapFile(from);
+  if (!in.ok()) return in.status();
+  absl::StatusOr<std::unique_ptr<WritableFile>> out =
+      fs.OpenForAppend(to, /*truncate=*/true);
+  if (!out.ok()) return out.status();
+  const std::string_view data = (*in)->data();
+  for (std::size_t at = 0; at < data.size(); at += kCopyChunkSize) {
+    const std::string_view chunk = data.substr(at, kCopyChunkSize);
+    if (absl::Status s = (*out)->Append(chunk); !s.ok()) return s;
+    progress.Add(chunk.size());
   }
-  if (::fsync(out.get()) != 0) return ErrnoError("cannot sync", to);
-  return absl::OkStatus();
+  return (*out)->Sync();
 }
 
 // `path` without trailing slashes, which would make "a/b/" look like a
@@ -107,7 +71,9 @@ absl::StatusOr<BackupTotals> BackUpStore(const std::string& store_dir,
           "--backup=DIR",
           backup_dir));
     }
-    return ErrnoError("cannot create the backup directory", backup_dir);
+    return absl::ErrnoToStatus(
+        errno,
+        fmt::format("cannot create the backup directory {}", backup_dir));
   }
   // LOCK holds the pid of the process that has the store open (this one);
   // it means nothing in a copy.
@@ -117,11 +83,9 @@ absl::StatusOr<BackupTotals> BackUpStore(const std::string& store_dir,
   BackupTotals total{.files = files->size()};
   for (const StoreFile& file : *files) total.bytes += file.size;
   Progress progress("backup", total.bytes, ProgressUnit::kBytes);
-  std::vector<char> buffer(kCopyBufferSize);
   for (const StoreFile& file : *files) {
-    if (absl::Status s =
-            CopyFile(store_dir + "/" + file.name, backup_dir + "/" + file.name,
-                     buffer, progress);
+    if (absl::Status s = CopyFile(store_dir + "/" + file.name,
+                                  backup_dir + "/" + file.name, progress);
         !s.ok()) {
       return s;
     }

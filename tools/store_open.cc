@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 #include "dskv/store_internal.h"
@@ -26,26 +24,6 @@ absl::Status ExplainOpenError(const std::string& dir, absl::Status status) {
   return status;
 }
 
-absl::Status PrepareDirectory(const std::string& dir, IfMissing if_missing) {
-  std::error_code error;
-  const std::filesystem::file_status status =
-      std::filesystem::status(dir, error);
-  if (std::filesystem::is_directory(status)) return absl::OkStatus();
-  if (std::filesystem::exists(status)) {
-    return absl::FailedPreconditionError(
-        fmt::format("{} exists and is not a directory", dir));
-  }
-  if (if_missing == IfMissing::kFail) {
-    return absl::NotFoundError(fmt::format("no store at {}", dir));
-  }
-  std::filesystem::create_directories(dir, error);
-  if (error) {
-    return absl::ErrnoToStatus(error.value(),
-                               fmt::format("cannot create {}", dir));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> OpenReadOnly(const std::string& dir) {
@@ -58,7 +36,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenReadOnly(const std::string& dir) {
 
 absl::StatusOr<std::optional<ParsedCollection>> ReadOneCollection(
     const std::string& dir, std::string_view collection) {
-  if (absl::Status s = PrepareDirectory(dir, IfMissing::kFail); !s.ok()) {
+  if (absl::Status s = PrepareStoreDirectory(dir, /*create=*/false); !s.ok()) {
     return s;
   }
   absl::StatusOr<ParsedCollection> parsed =
@@ -95,7 +73,10 @@ LockedStore::~LockedStore() = default;
 
 absl::StatusOr<std::unique_ptr<LockedStore>> LockedStore::Lock(
     const std::string& dir, IfMissing if_missing) {
-  if (absl::Status s = PrepareDirectory(dir, if_missing); !s.ok()) return s;
+  if (absl::Status s =
+          PrepareStoreDirectory(dir, if_missing == IfMissing::kCreate);
+      !s.ok())
+    return s;
   absl::StatusOr<std::unique_ptr<DirectoryLock>> lock =
       PosixFileSystem()->LockDirectory(dir);
   if (absl::IsFailedPrecondition(lock.status())) {

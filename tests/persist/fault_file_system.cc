@@ -45,7 +45,8 @@ class FaultFileSystem::File : public dskv::WritableFile {
   const std::string path_;
 };
 
-FaultFileSystem::FaultFileSystem(dskv::FileSystem* base) : base_(base) {}
+FaultFileSystem::FaultFileSystem(dskv::FileSystem* base)
+    : FileSystemWrapper(base) {}
 
 void FaultFileSystem::FailWrites(WriteFault fault) {
   std::lock_guard lock(mu_);
@@ -123,18 +124,9 @@ FaultFileSystem::OpenForAppend(const std::string& path, bool truncate) {
   }
   if (fail) return Inject(EMFILE, "cannot open", path);
   absl::StatusOr<std::unique_ptr<dskv::WritableFile>> file =
-      base_->OpenForAppend(path, truncate);
+      target()->OpenForAppend(path, truncate);
   if (!file.ok()) return file.status();
   return std::make_unique<File>(this, *std::move(file), path);
-}
-
-absl::StatusOr<std::string> FaultFileSystem::ReadFile(const std::string& path) {
-  return base_->ReadFile(path);
-}
-
-absl::Status FaultFileSystem::Truncate(const std::string& path,
-                                       std::uint64_t size) {
-  return base_->Truncate(path, size);
 }
 
 absl::Status FaultFileSystem::Rename(const std::string& from,
@@ -146,7 +138,7 @@ absl::Status FaultFileSystem::Rename(const std::string& from,
     fail = fail_renames_;
   }
   if (fail) return Inject(EIO, "cannot rename", from);
-  return base_->Rename(from, to);
+  return target()->Rename(from, to);
 }
 
 absl::Status FaultFileSystem::Remove(const std::string& path) {
@@ -154,7 +146,7 @@ absl::Status FaultFileSystem::Remove(const std::string& path) {
     std::lock_guard lock(mu_);
     ++counts_.removes;
   }
-  return base_->Remove(path);
+  return target()->Remove(path);
 }
 
 absl::Status FaultFileSystem::SyncDirectory(const std::string& dir) {
@@ -165,17 +157,7 @@ absl::Status FaultFileSystem::SyncDirectory(const std::string& dir) {
     fail = fail_directory_syncs_;
   }
   if (fail) return Inject(EIO, "cannot sync directory", dir);
-  return base_->SyncDirectory(dir);
-}
-
-absl::StatusOr<std::vector<std::string>> FaultFileSystem::ListDirectory(
-    const std::string& dir) {
-  return base_->ListDirectory(dir);
-}
-
-absl::StatusOr<std::unique_ptr<dskv::DirectoryLock>>
-FaultFileSystem::LockDirectory(const std::string& dir) {
-  return base_->LockDirectory(dir);
+  return target()->SyncDirectory(dir);
 }
 
 }  // namespace dskv_test

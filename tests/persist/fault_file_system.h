@@ -49,7 +49,7 @@ enum class WriteFault {
 // Every injected error's message starts with this.
 inline constexpr std::string_view kInjectedMessage = "injected fault";
 
-class FaultFileSystem : public dskv::FileSystem {
+class FaultFileSystem : public dskv::FileSystemWrapper {
  public:
   // Calls made, by operation, and faults injected. Calls are counted whether
   // or not a fault is injected into them.
@@ -82,18 +82,12 @@ class FaultFileSystem : public dskv::FileSystem {
 
   Counts counts() const;
 
-  // dskv::FileSystem:
+  // dskv::FileSystem; the other calls pass to `base` untouched.
   absl::StatusOr<std::unique_ptr<dskv::WritableFile>> OpenForAppend(
       const std::string& path, bool truncate) override;
-  absl::StatusOr<std::string> ReadFile(const std::string& path) override;
-  absl::Status Truncate(const std::string& path, std::uint64_t size) override;
   absl::Status Rename(const std::string& from, const std::string& to) override;
   absl::Status Remove(const std::string& path) override;
   absl::Status SyncDirectory(const std::string& dir) override;
-  absl::StatusOr<std::vector<std::string>> ListDirectory(
-      const std::string& dir) override;
-  absl::StatusOr<std::unique_ptr<dskv::DirectoryLock>> LockDirectory(
-      const std::string& dir) override;
 
  private:
   class File;
@@ -105,8 +99,6 @@ class FaultFileSystem : public dskv::FileSystem {
   // Counts an injected fault and returns its error.
   absl::Status Inject(int error, std::string_view what,
                       const std::string& path);
-
-  dskv::FileSystem* const base_;
 
   mutable std::mutex mu_;
   WriteFault write_fault_ ABSL_GUARDED_BY(mu_) = WriteFault::kNone;
