@@ -79,7 +79,8 @@ struct Options {
   // last record is always cut off: that is what a crash leaves). false: fail
   // with DataLoss naming the file and byte offset. true: skip the damage,
   // rewrite the collection's file without it, and count it in Stats; a file
-  // whose header is damaged is renamed to "<name>.corrupt" and ignored.
+  // whose header is damaged is renamed to "<name>.dskv.corrupt" (or
+  // "<name>.dskv.corrupt.N" if that exists) and ignored.
   // Skipped damage may have held puts or deletes, so salvaged collections may
   // hold stale values. Salvage does not override a file whose header names
   // another collection (DataLoss) or a newer format version

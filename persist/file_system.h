@@ -56,12 +56,25 @@ class FileContents {
 // holds the holder's pid (persist/FORMAT.md).
 inline constexpr std::string_view kLockFileName = "LOCK";
 
+// An entry of a directory, from FileSystem::ListDirectory.
+struct DirectoryEntry {
+  std::string name;
+  // False for directories, symbolic links (whatever they point to), FIFOs,
+  // sockets and devices.
+  bool regular_file = true;
+};
+
 // Holds an exclusive lock on a store directory until destroyed.
 class DirectoryLock {
  public:
   virtual ~DirectoryLock() = default;
 };
 
+// Every call that opens a file opens it only if it is a regular file, and
+// never follows a symbolic link: a link or a FIFO where a store's file should
+// be is FailedPrecondition naming the path, so nothing outside the directory
+// is ever read, written or waited on. Rename and Remove act on the entry
+// itself, as rename(2) and unlink(2) do.
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -99,13 +112,15 @@ class FileSystem {
   // Makes the directory's entries (creations, renames, removals) durable.
   virtual absl::Status SyncDirectory(const std::string& dir) = 0;
 
-  // Names (not paths) of the regular files in `dir`.
-  virtual absl::StatusOr<std::vector<std::string>> ListDirectory(
+  // The entries of `dir` but "." and "..", in no particular order.
+  virtual absl::StatusOr<std::vector<DirectoryEntry>> ListDirectory(
       const std::string& dir) = 0;
 
   // Takes an exclusive lock on the directory `dir`, held until the returned
-  // object is destroyed. If another holder has it, from this process or
-  // another, fails at once with FailedPrecondition naming the holder's pid.
+  // object is destroyed, through its file kLockFileName (created if
+  // missing). If another holder has it, from this process or another, fails
+  // at once with FailedPrecondition naming the holder's pid; so it does if
+  // that file is a symbolic link or not a regular file.
   virtual absl::StatusOr<std::unique_ptr<DirectoryLock>> LockDirectory(
       const std::string& dir) = 0;
 };
@@ -140,7 +155,7 @@ class FileSystemWrapper : public FileSystem {
   absl::Status SyncDirectory(const std::string& dir) override {
     return target_->SyncDirectory(dir);
   }
-  absl::StatusOr<std::vector<std::string>> ListDirectory(
+  absl::StatusOr<std::vector<DirectoryEntry>> ListDirectory(
       const std::string& dir) override {
     return target_->ListDirectory(dir);
   }

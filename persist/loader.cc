@@ -6,8 +6,11 @@
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "dskv/record.h"
+#include "dskv/string_hash.h"
 #include "persist/collection_reader.h"
+#include "persist/directory_layout.h"
 #include "persist/format.h"
 #include "persist/parallel.h"
 
@@ -20,13 +23,13 @@ constexpr std::size_t kFilesPerGroup = 1024;
 // Records are created and inserted in chunks of this many members.
 constexpr std::size_t kMembersPerChunk = 4096;
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.substr(s.size() - suffix.size()) == suffix;
-}
+// The names in the store directory, to choose unused ones from.
+using StoreFileNames = absl::flat_hash_set<std::string, StringHash, StringEq>;
 
 // One file: read, verified, and its members waiting to be inserted.
 struct LoadedFile {
+  std::string dir;
+  std::string name;
   std::string path;
   std::unique_ptr<FileContents> contents;
   ParsedCollectionView parsed;  // Views into `contents`.
@@ -38,7 +41,7 @@ struct LoadedFile {
 absl::Status CheckFileName(const std::string& path,
                            const std::string& collection) {
   const std::string expected = format::FileName(collection);
-  if (!EndsWith(path, "/" + expected)) {
+  if (!path.ends_with("/" + expected)) {
     return absl::DataLossError(fmt::format(
         "collection file {:?} holds collection {:?}, whose file is named {:?}",
         path, collection, expected));
@@ -54,7 +57,7 @@ absl::Status InFile(const std::string& path, const absl::Status& status) {
 }
 
 absl::Status ReadCollectionFile(FileSystem& fs, const LoadOptions& options,
-                                LoadedFile& file) {
+                                const StoreFileNames& names, LoadedFile& file) {
   absl::StatusOr<std::unique_ptr<FileContents>> contents =
       options.read_only ? fs.ReadContents(file.path) : fs.MapFile(file.path);
   if (!contents.ok()) return contents.status();
@@ -68,8 +71,13 @@ absl::Status ReadCollectionFile(FileSystem& fs, const LoadOptions& options,
       file.contents.reset();
       file.set_aside = true;
       if (options.read_only) return absl::OkStatus();
-      return fs.Rename(file.path,
-                       file.path + std::string(format::kSetAsideSuffix));
+      // Files set aside in parallel have distinct names, so none of them
+      // takes another's new name.
+      return fs.Rename(
+          file.path,
+          file.dir + "/" + SetAsideName(file.name, [&](std::string_view n) {
+            return names.contains(n);
+          }));
     }
     return InFile(file.path, parsed.status());
   }
@@ -105,12 +113,13 @@ void InsertMembers(std::vector<LoadedFile>& files, ShardMap& map) {
 
 // Loads `files`, each named by its path, into `map` and `report`.
 absl::Status LoadGroup(FileSystem& fs, const LoadOptions& options,
+                       const StoreFileNames& names,
                        std::vector<LoadedFile>& files, ShardMap& map,
                        LoadReport& report) {
   if (absl::Status s = ParallelFor(files.size(), CoreCount(),
                                    [&](std::size_t i) {
                                      return ReadCollectionFile(fs, options,
-                                                               files[i]);
+                                                               names, files[i]);
                                    });
       !s.ok()) {
     return s;
@@ -163,28 +172,49 @@ absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
                                            const std::string& dir,
                                            const LoadOptions& options,
                                            ShardMap& map) {
-  absl::StatusOr<std::vector<std::string>> names = fs.ListDirectory(dir);
-  if (!names.ok()) return names.status();
-  std::vector<std::string> paths;
-  for (const std::string& name : *names) {
-    if (EndsWith(name, format::kTempSuffix)) {
+  absl::StatusOr<std::vector<DirectoryEntry>> entries = fs.ListDirectory(dir);
+  if (!entries.ok()) return entries.status();
+  StoreFileNames names;
+  std::vector<std::string> collection_files;
+  for (const DirectoryEntry& entry : *entries) {
+    names.insert(entry.name);
+    const StoreFileKind kind = ClassifyStoreFile(entry.name);
+    if (kind != StoreFileKind::kCollection &&
+        kind != StoreFileKind::kTemporary) {
+      continue;  // LockDirectory checked LOCK; the rest is not read.
+    }
+    const std::string path = dir + "/" + entry.name;
+    if (!entry.regular_file) {
+      // Following it could read or remove something outside the store;
+      // ignoring it could hide a collection. A person must decide.
+      return absl::FailedPreconditionError(fmt::format(
+          "{:?} is a symbolic link or not a regular file, where the store "
+          "keeps a collection file; dskv follows no links: move it out of "
+          "the directory",
+          path));
+    }
+    if (kind == StoreFileKind::kTemporary) {
       // An unfinished rewrite (or, read-only, perhaps one in progress): the
       // collection file it is to replace is still whole.
       if (options.read_only) continue;
-      if (absl::Status s = fs.Remove(dir + "/" + name); !s.ok()) return s;
-    } else if (EndsWith(name, format::kFileSuffix)) {
-      paths.push_back(dir + "/" + name);
+      if (absl::Status s = fs.Remove(path); !s.ok()) return s;
+    } else {
+      collection_files.push_back(entry.name);
     }
   }
 
   LoadReport report;
-  for (std::size_t first = 0; first < paths.size(); first += kFilesPerGroup) {
+  for (std::size_t first = 0; first < collection_files.size();
+       first += kFilesPerGroup) {
     std::vector<LoadedFile> group(
-        std::min(kFilesPerGroup, paths.size() - first));
+        std::min(kFilesPerGroup, collection_files.size() - first));
     for (std::size_t i = 0; i < group.size(); ++i) {
-      group[i].path = paths[first + i];
+      group[i].dir = dir;
+      group[i].name = collection_files[first + i];
+      group[i].path = dir + "/" + group[i].name;
     }
-    if (absl::Status s = LoadGroup(fs, options, group, map, report); !s.ok()) {
+    if (absl::Status s = LoadGroup(fs, options, names, group, map, report);
+        !s.ok()) {
       return s;
     }
   }

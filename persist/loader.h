@@ -36,12 +36,15 @@ struct LoadOptions {
 };
 
 // Reads and verifies every collection file in `dir`, in parallel, and loads
-// their members into `map`. Unless read-only, cuts torn tails off the files,
-// removes temporary files a crash left behind, and renames files whose
-// header is damaged to "<name>.corrupt" when salvaging.
+// their members into `map`. Only the store's own names are touched
+// (persist/directory_layout.h); other files are ignored. Unless read-only,
+// cuts torn tails off the files, removes temporary files a crash left behind,
+// and, when salvaging, renames files whose header is damaged to
+// "<name>.dskv.corrupt" (or "<name>.dskv.corrupt.N" if that is taken).
 //
 // Errors: DataLoss naming the file and byte offset of damage (unless
-// salvaging); FailedPrecondition for an unknown format version; the file
+// salvaging); FailedPrecondition for an unknown format version, or for a
+// store name that is a symbolic link or not a regular file; the file
 // system's errors.
 absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
                                            const std::string& dir,

@@ -40,6 +40,38 @@ class FdCloser {
   int fd_;
 };
 
+// Opens `path` with `flags` if it is a regular file. Never follows a
+// symbolic link, and never blocks on a FIFO (O_NONBLOCK, which changes
+// nothing for regular files). `what` names the file in errors, e.g. "lock
+// file".
+absl::StatusOr<int> OpenRegularFile(const std::string& path, int flags,
+                                    std::string_view what) {
+  const int fd =
+      ::open(path.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (errno == ELOOP) {
+      return absl::FailedPreconditionError(fmt::format(
+          "{} {:?} is a symbolic link; dskv follows no links in a store "
+          "directory",
+          what, path));
+    }
+    // O_NONBLOCK makes opening a FIFO with no reader for writing fail.
+    if (errno == ENXIO) {
+      return absl::FailedPreconditionError(
+          fmt::format("{} {:?} is not a regular file", what, path));
+    }
+    return PosixError(errno, fmt::format("cannot open {}", what), path);
+  }
+  FdCloser closer(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return PosixError(errno, "cannot stat", path);
+  if (!S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        fmt::format("{} {:?} is not a regular file", what, path));
+  }
+  return closer.release();
+}
+
 class PosixWritableFile : public WritableFile {
  public:
   // IOV_MAX on Linux.
@@ -110,16 +142,16 @@ class Posix : public FileSystem {
  public:
   absl::StatusOr<std::unique_ptr<WritableFile>> OpenForAppend(
       const std::string& path, bool truncate) override {
-    const int flags =
-        O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0);
-    const int fd = ::open(path.c_str(), flags, 0644);
-    if (fd < 0) return PosixError(errno, "cannot open", path);
-    return std::make_unique<PosixWritableFile>(fd, path);
+    absl::StatusOr<int> fd = OpenRegularFile(
+        path, O_WRONLY | O_CREAT | O_APPEND | (truncate ? O_TRUNC : 0), "file");
+    if (!fd.ok()) return fd.status();
+    return std::make_unique<PosixWritableFile>(*fd, path);
   }
 
   absl::StatusOr<std::string> ReadFile(const std::string& path) override {
-    FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) return PosixError(errno, "cannot open", path);
+    absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, "file");
+    if (!opened.ok()) return opened.status();
+    FdCloser fd(*opened);
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) {
       return PosixError(errno, "cannot stat", path);
@@ -140,8 +172,9 @@ class Posix : public FileSystem {
 
   absl::StatusOr<std::unique_ptr<FileContents>> MapFile(
       const std::string& path) override {
-    FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) return PosixError(errno, "cannot open", path);
+    absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, "file");
+    if (!opened.ok()) return opened.status();
+    FdCloser fd(*opened);
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) {
       return PosixError(errno, "cannot stat", path);
@@ -156,8 +189,9 @@ class Posix : public FileSystem {
   }
 
   absl::Status Truncate(const std::string& path, std::uint64_t size) override {
-    FdCloser fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (fd.get() < 0) return PosixError(errno, "cannot open", path);
+    absl::StatusOr<int> opened = OpenRegularFile(path, O_WRONLY, "file");
+    if (!opened.ok()) return opened.status();
+    FdCloser fd(*opened);
     if (::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
       return PosixError(errno, "cannot truncate", path);
     }
@@ -190,28 +224,43 @@ class Posix : public FileSystem {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<std::string>> ListDirectory(
+  absl::StatusOr<std::vector<DirectoryEntry>> ListDirectory(
       const std::string& dir) override {
     DIR* d = ::opendir(dir.c_str());
     if (d == nullptr) return PosixError(errno, "cannot list directory", dir);
-    std::vector<std::string> names;
+    std::vector<DirectoryEntry> entries;
     errno = 0;
     while (const struct dirent* e = ::readdir(d)) {
-      if (e->d_type == DT_REG || e->d_type == DT_UNKNOWN) {
-        names.emplace_back(e->d_name);
+      const std::string_view name = e->d_name;
+      if (name == "." || name == "..") continue;
+      bool regular = e->d_type == DT_REG;
+      if (e->d_type == DT_UNKNOWN) {
+        // Some file systems do not say; lstat does, without following links.
+        struct stat st;
+        if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+          if (errno == ENOENT) continue;  // Removed since it was listed.
+          const int error = errno;
+          ::closedir(d);
+          return PosixError(error, "cannot stat", dir + "/" + e->d_name);
+        }
+        regular = S_ISREG(st.st_mode);
       }
+      entries.push_back({std::string(name), regular});
+      errno = 0;
     }
     const int error = errno;
     ::closedir(d);
     if (error != 0) return PosixError(error, "cannot list directory", dir);
-    return names;
+    return entries;
   }
 
   absl::StatusOr<std::unique_ptr<DirectoryLock>> LockDirectory(
       const std::string& dir) override {
     const std::string path = dir + "/" + std::string(kLockFileName);
-    FdCloser fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (fd.get() < 0) return PosixError(errno, "cannot open lock file", path);
+    absl::StatusOr<int> opened =
+        OpenRegularFile(path, O_RDWR | O_CREAT, "lock file");
+    if (!opened.ok()) return opened.status();
+    FdCloser fd(*opened);
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
       if (errno != EWOULDBLOCK) {
         return PosixError(errno, "cannot lock", path);

@@ -76,9 +76,10 @@ absl::StatusOr<BackupTotals> BackUpStore(const std::string& store_dir,
         fmt::format("cannot create the backup directory {}", backup_dir));
   }
   // LOCK holds the pid of the process that has the store open (this one);
-  // it means nothing in a copy.
+  // it means nothing in a copy. Repair changes only the store's own files.
   std::erase_if(*files, [](const StoreFile& file) {
-    return file.kind == StoreFileKind::kLock;
+    return file.kind == StoreFileKind::kLock ||
+           file.kind == StoreFileKind::kForeign || !file.regular_file;
   });
   BackupTotals total{.files = files->size()};
   for (const StoreFile& file : *files) total.bytes += file.size;

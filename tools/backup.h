@@ -21,8 +21,8 @@ struct BackupTotals {
 };
 
 // Creates the directory `backup_dir`, which must not exist yet (its parent
-// must), and copies every regular file of `store_dir` but LOCK into it byte
-// for byte.
+// must), and copies the store's own files (persist/directory_layout.h) but
+// LOCK into it byte for byte: the only files repair may change.
 // Each copy is fsynced, then the new directory and its parent, so that the
 // backup is durable before repair changes anything. Shows a progress bar
 // (bytes copied) on a terminal. AlreadyExists if `backup_dir` exists.

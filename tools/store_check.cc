@@ -102,11 +102,13 @@ bool IsProblem(Kind kind) {
     case Kind::kUnsupportedVersion:
     case Kind::kMisnamedFile:
     case Kind::kUnreadableFile:
+    case Kind::kNotRegularFile:
       return true;
     case Kind::kTornTail:
     case Kind::kTemporaryFile:
     case Kind::kSetAsideFile:
     case Kind::kVanishedFile:
+    case Kind::kForeignFile:
       return false;
   }
   return true;
@@ -137,6 +139,10 @@ std::string_view KindName(Kind kind) {
       return "set_aside_file";
     case Kind::kVanishedFile:
       return "vanished_file";
+    case Kind::kNotRegularFile:
+      return "not_regular_file";
+    case Kind::kForeignFile:
+      return "foreign_file";
   }
   return "unknown";
 }
@@ -154,6 +160,17 @@ absl::StatusOr<StoreCheck> CheckStore(const std::string& dir) {
   Progress progress("verify", TotalOf(*files, StoreFileKind::kCollection).bytes,
                     ProgressUnit::kBytes);
   for (const StoreFile& file : *files) {
+    if (!file.regular_file && (file.kind == StoreFileKind::kCollection ||
+                               file.kind == StoreFileKind::kTemporary ||
+                               file.kind == StoreFileKind::kLock)) {
+      check.findings.push_back(
+          {.kind = Kind::kNotRegularFile,
+           .file = file.name,
+           .detail = "a symbolic link or not a regular file where the store "
+                     "keeps one of its own; dskv follows no links, so the "
+                     "store does not open: move it out of the directory"});
+      continue;
+    }
     switch (file.kind) {
       case StoreFileKind::kCollection:
         CheckCollectionFile(dir, file, check);
@@ -176,7 +193,14 @@ absl::StatusOr<StoreCheck> CheckStore(const std::string& dir) {
                        "unreadable); not part of the store"});
         break;
       case StoreFileKind::kLock:
-      case StoreFileKind::kOther:
+        break;
+      case StoreFileKind::kForeign:
+        check.findings.push_back(
+            {.kind = Kind::kForeignFile,
+             .file = file.name,
+             .size = file.size,
+             .detail = "not a file of the store; dskv never opens, renames "
+                       "or removes it"});
         break;
     }
   }

@@ -26,11 +26,13 @@ struct Finding {
     kUnsupportedVersion,  // Written by a newer dskv.
     kMisnamedFile,        // Holds a collection whose file has another name.
     kUnreadableFile,      // Reading it failed.
+    kNotRegularFile,      // A store's name on a link, FIFO, directory...
     // Notes: the store opens despite them.
     kTornTail,       // What a crash during an append leaves; Open cuts it.
     kTemporaryFile,  // An interrupted rewrite; Open removes it.
     kSetAsideFile,   // Set aside by an earlier salvage.
     kVanishedFile,   // Removed while the check ran (a rewrite or DeleteAll).
+    kForeignFile,    // Not a name the store uses; the store leaves it alone.
   };
 
   Kind kind;

@@ -13,16 +13,6 @@
 namespace dskv::tool {
 namespace {
 
-// Classified as the loader does (persist/loader.cc): any ".tmp" file is an
-// unfinished rewrite, whatever precedes the suffix.
-StoreFileKind KindOf(std::string_view name) {
-  if (name == kLockFileName) return StoreFileKind::kLock;
-  if (name.ends_with(format::kTempSuffix)) return StoreFileKind::kTemporary;
-  if (name.ends_with(format::kFileSuffix)) return StoreFileKind::kCollection;
-  if (name.ends_with(format::kSetAsideSuffix)) return StoreFileKind::kSetAside;
-  return StoreFileKind::kOther;
-}
-
 template <typename Predicate>
 FileTotals TotalWhere(const std::vector<StoreFile>& files,
                       Predicate predicate) {
@@ -38,23 +28,24 @@ FileTotals TotalWhere(const std::vector<StoreFile>& files,
 }  // namespace
 
 absl::StatusOr<std::vector<StoreFile>> ListStoreFiles(const std::string& dir) {
-  absl::StatusOr<std::vector<std::string>> names =
+  absl::StatusOr<std::vector<DirectoryEntry>> entries =
       PosixFileSystem()->ListDirectory(dir);
-  if (!names.ok()) return names.status();
+  if (!entries.ok()) return entries.status();
   std::vector<StoreFile> files;
-  for (std::string& name : *names) {
-    const std::string path = dir + "/" + name;
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0) {
-      if (errno == ENOENT) continue;  // Removed since it was listed.
-      return absl::ErrnoToStatus(errno, fmt::format("cannot stat {}", path));
+  for (const DirectoryEntry& entry : *entries) {
+    StoreFile file{.name = entry.name,
+                   .kind = ClassifyStoreFile(entry.name),
+                   .regular_file = entry.regular_file};
+    if (file.regular_file) {
+      const std::string path = dir + "/" + file.name;
+      struct stat st;
+      if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) continue;  // Removed since it was listed.
+        return absl::ErrnoToStatus(errno, fmt::format("cannot stat {}", path));
+      }
+      file.size = static_cast<std::uint64_t>(st.st_size);
     }
-    // ListDirectory also returns entries whose type the file system does
-    // not report; stat tells.
-    if (!S_ISREG(st.st_mode)) continue;
-    const StoreFileKind kind = KindOf(name);
-    files.push_back(
-        {std::move(name), kind, static_cast<std::uint64_t>(st.st_size)});
+    files.push_back(std::move(file));
   }
   std::sort(
       files.begin(), files.end(),

@@ -9,27 +9,22 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "persist/directory_layout.h"
 
 namespace dskv::tool {
-
-enum class StoreFileKind {
-  kCollection,  // <hash>.dskv: a collection's records.
-  kTemporary,   // *.tmp: a rewrite a crash interrupted (or one in progress);
-                // a read-write Open removes it.
-  kSetAside,    // *.corrupt: an unreadable file an earlier salvage set aside.
-  kLock,        // LOCK.
-  kOther,       // Anything else; the store ignores it.
-};
 
 struct StoreFile {
   std::string name;  // Within the directory.
   StoreFileKind kind;
+  // False for a directory, a symbolic link, a FIFO, a socket or a device;
+  // their size is 0.
+  bool regular_file = true;
   std::uint64_t size = 0;
 };
 
-// The regular files in the store directory `dir`, sorted by name. A file
-// removed while the directory is read is left out. NotFound if `dir` does not
-// exist.
+// Every entry of the store directory `dir` (but "." and ".."), sorted by
+// name. An entry removed while the directory is read is left out. NotFound if
+// `dir` does not exist.
 absl::StatusOr<std::vector<StoreFile>> ListStoreFiles(const std::string& dir);
 
 // Bytes of the files of one kind, or of all but one kind.

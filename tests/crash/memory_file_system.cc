@@ -109,18 +109,18 @@ absl::Status MemoryFileSystem::SyncDirectory(const std::string& dir) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> MemoryFileSystem::ListDirectory(
-    const std::string& dir) {
+absl::StatusOr<std::vector<dskv::DirectoryEntry>>
+MemoryFileSystem::ListDirectory(const std::string& dir) {
   std::lock_guard lock(mu_);
   const std::string prefix = dir + "/";
-  std::vector<std::string> names;
+  std::vector<dskv::DirectoryEntry> entries;
   for (const auto& [path, inode] : files_) {
     if (path.starts_with(prefix) &&
         path.find('/', prefix.size()) == std::string::npos) {
-      names.push_back(path.substr(prefix.size()));
+      entries.push_back({path.substr(prefix.size())});
     }
   }
-  return names;
+  return entries;
 }
 
 absl::StatusOr<std::unique_ptr<dskv::DirectoryLock>>

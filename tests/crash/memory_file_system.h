@@ -45,7 +45,7 @@ class MemoryFileSystem : public dskv::FileSystem {
   absl::Status Rename(const std::string& from, const std::string& to) override;
   absl::Status Remove(const std::string& path) override;
   absl::Status SyncDirectory(const std::string& dir) override;
-  absl::StatusOr<std::vector<std::string>> ListDirectory(
+  absl::StatusOr<std::vector<dskv::DirectoryEntry>> ListDirectory(
       const std::string& dir) override;
   absl::StatusOr<std::unique_ptr<dskv::DirectoryLock>> LockDirectory(
       const std::string& dir) override;

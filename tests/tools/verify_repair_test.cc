@@ -161,7 +161,9 @@ TEST_F(VerifyRepairTest, VerifyNotesTornTailsAndLeftoversButIsHealthy) {
   const std::string torn = bytes.substr(RecordOffset(0), 30);
   WriteBytes(c_file(), bytes + torn);
   WriteBytes(c_file() + ".tmp", "half a rewrite");
-  WriteBytes(store() + "/0123.dskv.corrupt", "set aside");
+  const std::string set_aside = format::FileName("gone") + ".corrupt";
+  WriteBytes(store() + "/" + set_aside, "set aside");
+  WriteBytes(store() + "/notes.tmp", "the user's");
   const StoreContents before = StoreData(store());
 
   const ToolRun run = RunDskv({"verify", store()});
@@ -174,9 +176,45 @@ TEST_F(VerifyRepairTest, VerifyNotesTornTailsAndLeftoversButIsHealthy) {
   EXPECT_TRUE(Contains(run.out, "note: " + format::FileName("c") +
                                     ".tmp: a rewrite that a crash"))
       << run;
-  EXPECT_TRUE(Contains(run.out, "note: 0123.dskv.corrupt: set aside")) << run;
-  EXPECT_TRUE(Contains(run.out, "healthy (3 notes)")) << run;
+  EXPECT_TRUE(Contains(run.out, "note: " + set_aside + ": set aside")) << run;
+  EXPECT_TRUE(Contains(run.out, "note: notes.tmp: not a file of the store"))
+      << run;
+  EXPECT_TRUE(Contains(run.out, "healthy (4 notes)")) << run;
   EXPECT_EQ(StoreData(store()), before);
+}
+
+TEST_F(VerifyRepairTest, VerifyListsForeignFilesAsNotesOnly) {
+  WriteBytes(store() + "/x.dskv", "not a collection file");
+  WriteBytes(store() + "/dump.jsonl", "{}");
+  const StoreContents before = StoreData(store());
+
+  const ToolRun run = RunDskv({"verify", "--json", store()});
+
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_TRUE(Contains(run.out, "\"healthy\":true")) << run;
+  EXPECT_TRUE(
+      Contains(run.out, "\"kind\":\"foreign_file\",\"file\":\"x.dskv\""))
+      << run;
+  EXPECT_TRUE(
+      Contains(run.out, "\"kind\":\"foreign_file\",\"file\":\"dump.jsonl\""))
+      << run;
+  EXPECT_EQ(StoreData(store()), before);
+}
+
+TEST_F(VerifyRepairTest, SymlinkedCollectionFileIsAProblemRepairLeavesAlone) {
+  const std::string outside = store() + ".outside";
+  std::filesystem::rename(c_file(), outside);
+  std::filesystem::create_symlink(outside, c_file());
+
+  const ToolRun verify = RunDskv({"verify", store()});
+  EXPECT_EQ(verify.exit_code, 1) << verify;
+  EXPECT_TRUE(Contains(verify.out, "problem: " + format::FileName("c") +
+                                       ": a symbolic link or not a regular"))
+      << verify;
+
+  const ToolRun repair = RunDskv({"repair", store()});
+  EXPECT_NE(repair.exit_code, 0) << repair;
+  EXPECT_TRUE(std::filesystem::is_symlink(c_file()));
 }
 
 TEST_F(VerifyRepairTest, VerifyFindsMisnamedAndNewerFiles) {
