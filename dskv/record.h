@@ -50,6 +50,10 @@ class Record {
             static_cast<std::size_t>(v.data() + v.size() - body_data())};
   }
 
+  // The size of the record a collection file holds for it: checksums, then
+  // the body.
+  std::size_t file_size() const { return format::kBodyOffset + body().size(); }
+
   // Replaces the value with `value`, of the same size, in place. Only for
   // the holder of the sole reference, under the exclusive lock of the shard
   // that holds the record, so that no one can be reading the value.

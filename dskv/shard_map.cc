@@ -22,8 +22,11 @@ ShardMap::Collection::~Collection() {
   for (const Record* record : members) record->Unref();
 }
 
-ShardMap::ShardMap(int shard_bits)
+ShardMap::ShardMap(std::uint64_t unwritten_tolerance, int shard_bits)
     : shard_bits_(shard_bits),
+      max_unpublished_bytes_(
+          static_cast<std::int64_t>(std::clamp<std::uint64_t>(
+              unwritten_tolerance >> shard_bits, 1, std::uint64_t{64} << 10))),
       shards_(std::make_unique<Shard[]>(std::size_t{1} << shard_bits)) {}
 
 ShardMap::~ShardMap() = default;
@@ -69,14 +72,41 @@ void ShardMap::Count(Shard& shard, Collection& collection, const Record* record,
   }
 }
 
+void ShardMap::AddUnwritten(Shard& shard, std::int64_t bytes) {
+  shard.unpublished_bytes += bytes;
+  if (shard.unpublished_bytes >= max_unpublished_bytes_ ||
+      shard.unpublished_bytes <= -max_unpublished_bytes_) {
+    PublishUnwritten(shard);
+  }
+}
+
+void ShardMap::PublishUnwritten(Shard& shard) {
+  if (shard.unpublished_bytes == 0) return;
+  unwritten_bytes_.fetch_add(shard.unpublished_bytes,
+                             std::memory_order_relaxed);
+  shard.unpublished_bytes = 0;
+}
+
+void ShardMap::NoteChange() {
+  // Read first: once set, the line is only read until the next Drain.
+  if (first_change_ns_.load(std::memory_order_relaxed) != 0) return;
+  std::int64_t none = 0;
+  const std::int64_t now =
+      std::chrono::steady_clock::now().time_since_epoch().count();
+  first_change_ns_.compare_exchange_strong(none, std::max<std::int64_t>(now, 1),
+                                           std::memory_order_relaxed);
+}
+
 RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
                             std::size_t member_hash, const Record* record) {
   Count(shard, collection, record, +1);
+  std::int64_t unwritten = static_cast<std::int64_t>(record->file_size());
   const auto it = collection.members.find(record->member(), member_hash);
   if (it == collection.members.end()) {
     collection.members.insert(record);
     record->set_pending(true);
     shard.dirty.push_back({&collection, RecordRef::Share(record)});
+    AddUnwritten(shard, unwritten);
     return RecordRef();
   }
   RecordRef replaced(*it);  // Adopts the map's reference.
@@ -85,10 +115,14 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
   const_cast<const Record*&>(*it) = record;
   record->set_pending(true);
   // A pending Record is already listed, under a Record that names the same
-  // member: Drain finds whatever the map holds then.
-  if (!replaced->pending()) {
+  // member: Drain finds whatever the map holds then. It will never be
+  // written, so it leaves the unwritten bytes.
+  if (replaced->pending()) {
+    unwritten -= static_cast<std::int64_t>(replaced->file_size());
+  } else {
     shard.dirty.push_back({&collection, RecordRef::Share(record)});
   }
+  AddUnwritten(shard, unwritten);
   return replaced;
 }
 
@@ -148,6 +182,7 @@ bool ShardMap::OverwriteInPlace(Shard& shard, const KeyHashes& hashes,
   if (!record->pending()) {
     record->set_pending(true);
     shard.dirty.push_back({&collection, RecordRef::Share(record)});
+    AddUnwritten(shard, static_cast<std::int64_t>(record->file_size()));
   }
   return true;
 }
@@ -161,15 +196,22 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
   if (value.size() >= kOverwriteInPlaceMinSize) {
     std::unique_lock lock(shard.mu);
     if (shard.closed) return ClosedError();
-    if (OverwriteInPlace(shard, hashes, key, value)) return absl::OkStatus();
+    if (OverwriteInPlace(shard, hashes, key, value)) {
+      lock.unlock();
+      NoteChange();
+      return absl::OkStatus();
+    }
   }
   RecordRef record(Record::NewPut(key.member, value));
   RecordRef replaced;  // Released after the lock.
-  std::unique_lock lock(shard.mu);
-  if (shard.closed) return ClosedError();
-  replaced = Replace(
-      shard, FindOrAddCollection(shard, key.collection, hashes.collection),
-      hashes.member, record.release());
+  {
+    std::unique_lock lock(shard.mu);
+    if (shard.closed) return ClosedError();
+    replaced = Replace(
+        shard, FindOrAddCollection(shard, key.collection, hashes.collection),
+        hashes.member, record.release());
+  }
+  NoteChange();
   return absl::OkStatus();
 }
 
@@ -177,17 +219,20 @@ absl::Status ShardMap::Delete(KeyRef key) {
   const KeyHashes hashes = Hash(key);
   Shard& shard = ShardFor(hashes);
   RecordRef replaced;  // Released after the lock.
-  std::unique_lock lock(shard.mu);
-  if (shard.closed) return ClosedError();
-  auto c = shard.collections.find(key.collection, hashes.collection);
-  if (c == shard.collections.end()) return absl::OkStatus();
-  Collection& collection = *c->second;
-  auto m = collection.members.find(key.member, hashes.member);
-  if (m == collection.members.end() || (*m)->is_tombstone()) {
-    return absl::OkStatus();
+  {
+    std::unique_lock lock(shard.mu);
+    if (shard.closed) return ClosedError();
+    auto c = shard.collections.find(key.collection, hashes.collection);
+    if (c == shard.collections.end()) return absl::OkStatus();
+    Collection& collection = *c->second;
+    auto m = collection.members.find(key.member, hashes.member);
+    if (m == collection.members.end() || (*m)->is_tombstone()) {
+      return absl::OkStatus();
+    }
+    replaced = Replace(shard, collection, hashes.member,
+                       Record::NewTombstone(key.member));
   }
-  replaced = Replace(shard, collection, hashes.member,
-                     Record::NewTombstone(key.member));
+  NoteChange();
   return absl::OkStatus();
 }
 
@@ -227,6 +272,14 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
     shard.collections.erase(c);
     shard.keys -= removed->live;
     shard.bytes -= removed->bytes;
+    // The rewrite DeleteAll asks for writes none of them.
+    std::int64_t pending_bytes = 0;
+    for (const Record* record : removed->members) {
+      if (record->pending()) {
+        pending_bytes += static_cast<std::int64_t>(record->file_size());
+      }
+    }
+    AddUnwritten(shard, -pending_bytes);
     // The rewrite that `cleared_` asks for supersedes these changes.
     auto listed = std::stable_partition(
         shard.dirty.begin(), shard.dirty.end(),
@@ -235,7 +288,10 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
     shard.dirty.erase(listed, shard.dirty.end());
     changed = true;
   }
-  if (changed) cleared_.emplace(collection);
+  if (changed) {
+    cleared_.emplace(collection);
+    NoteChange();
+  }
   return absl::OkStatus();
 }
 
@@ -266,12 +322,22 @@ void ShardMap::Load(std::string_view collection, const Record* record) {
 ShardMap::DirtySnapshot ShardMap::Drain() {
   DirtySnapshot snapshot;
   std::lock_guard walk(walk_mu_);
+  // Taken before the shards are visited: a change noted after this may
+  // already be in this snapshot, and then its time only makes the next
+  // snapshot look older than it is, never younger.
+  if (const std::int64_t ns =
+          first_change_ns_.exchange(0, std::memory_order_relaxed);
+      ns != 0) {
+    snapshot.first_change = std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(ns));
+  }
   snapshot.cleared.swap(cleared_);
   for (std::size_t i = 0; i < shard_count(); ++i) {
     Shard& shard = shards_[i];
     std::vector<DirtyEntry> dirty;  // Released after the lock.
     std::vector<RecordRef> drained_tombstones;
     std::unique_lock lock(shard.mu);
+    PublishUnwritten(shard);
     dirty.swap(shard.dirty);
     std::vector<Collection*> emptied;
     Collection* last = nullptr;
@@ -284,6 +350,7 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
       const Record* current = *it;
       if (!current->pending()) continue;  // Taken under an earlier entry.
       current->set_pending(false);
+      snapshot.bytes += current->file_size();
       if (&collection != last) {
         last = &collection;
         out = &snapshot.changes[collection.name];
@@ -300,6 +367,24 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
     }
   }
   return snapshot;
+}
+
+std::uint64_t ShardMap::unwritten_bytes() const {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(
+      0, unwritten_bytes_.load(std::memory_order_relaxed)));
+}
+
+void ShardMap::ReleaseUnwritten(std::uint64_t bytes) {
+  unwritten_bytes_.fetch_sub(static_cast<std::int64_t>(bytes),
+                             std::memory_order_relaxed);
+}
+
+std::optional<std::chrono::steady_clock::time_point>
+ShardMap::FirstPendingChange() const {
+  const std::int64_t ns = first_change_ns_.load(std::memory_order_relaxed);
+  if (ns == 0) return std::nullopt;
+  return std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(ns));
 }
 
 ShardMap::Records ShardMap::CopyCollection(std::string_view collection) const {
@@ -344,11 +429,13 @@ ShardMap::Totals ShardMap::GetTotals() const {
     totals.keys += shard.keys;
     totals.bytes += shard.bytes;
     totals.dirty_keys += shard.dirty.size();
+    totals.unwritten_bytes += shard.unpublished_bytes;
     for (const auto& [name, collection] : shard.collections) {
       if (collection->live > 0) names.emplace(name);
     }
   }
   totals.collections = names.size();
+  totals.unwritten_bytes += unwritten_bytes_.load(std::memory_order_relaxed);
   return totals;
 }
 

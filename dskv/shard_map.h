@@ -22,6 +22,14 @@
 // Drain() visits every shard under its lock, so its snapshot holds every
 // change that completed before it started.
 //
+// Unwritten bytes: the file size of every pending Record, plus what the
+// janitor drained and has not yet released (ReleaseUnwritten) once written.
+// A Record that replaces a pending one takes its place in the count, so
+// coalesced rewrites count once. Each shard counts under its own lock and
+// publishes to one shared total only when its share has moved by a few
+// kilobytes, so writers rarely touch the shared cache line; the total is
+// exact after Drain and within `unwritten_tolerance` in between.
+//
 // Thread-safe. Once closed, the user-facing operations fail with
 // FailedPrecondition; the janitor's operations (Drain, CopyCollection) go on
 // working so that the last changes can still be persisted.
@@ -30,10 +38,12 @@
 #define DSKV_SHARD_MAP_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -65,18 +75,27 @@ class ShardMap {
     // Collections emptied by DeleteAll: their files must be rewritten from
     // memory rather than appended to.
     absl::flat_hash_set<std::string, StringHash, StringEq> cleared;
+    // The unwritten bytes of the Records in `changes`; the janitor releases
+    // them once they are written (ReleaseUnwritten).
+    std::uint64_t bytes = 0;
+    // When the first change in the snapshot was made, if any.
+    std::optional<std::chrono::steady_clock::time_point> first_change;
   };
 
   struct Totals {
     std::uint64_t keys = 0;
     std::uint64_t collections = 0;
     std::uint64_t bytes = 0;       // Members and values.
-    std::uint64_t dirty_keys = 0;  // Listed for the next Drain.
+    std::uint64_t dirty_keys = 0;  // Listed for the next Drain, deletes too.
+    // As unwritten_bytes(), but exact: every shard's share is counted.
+    std::int64_t unwritten_bytes = 0;
   };
 
   // 2^shard_bits shards. More shards mean fewer lock collisions between
-  // writers but more work for GetAll and DeleteAll.
-  explicit ShardMap(int shard_bits = 6);
+  // writers but more work for GetAll and DeleteAll. unwritten_bytes() is at
+  // most `unwritten_tolerance` off (but at most 64 KiB per shard).
+  explicit ShardMap(std::uint64_t unwritten_tolerance = std::uint64_t{4} << 20,
+                    int shard_bits = 6);
   ~ShardMap();
 
   ShardMap(const ShardMap&) = delete;
@@ -117,6 +136,18 @@ class ShardMap {
   // Takes the record of what changed, with each changed member's latest
   // Record, and starts a new one.
   DirtySnapshot Drain();
+
+  // Bytes of changes not yet written: pending in the map, or drained and
+  // not yet released. Approximate between drains (see above); cheap.
+  std::uint64_t unwritten_bytes() const;
+
+  // Tells the map that `bytes` of drained changes (DirtySnapshot::bytes) are
+  // written, or given up on.
+  void ReleaseUnwritten(std::uint64_t bytes);
+
+  // When the oldest change not yet drained was made, if any.
+  std::optional<std::chrono::steady_clock::time_point> FirstPendingChange()
+      const;
 
   // Returns `collection`'s Records, atomically with respect to DeleteAll.
   // Works after Close.
@@ -180,6 +211,8 @@ class ShardMap {
                         StringHash, StringEq>
         collections ABSL_GUARDED_BY(mu);
     std::vector<DirtyEntry> dirty ABSL_GUARDED_BY(mu);
+    // This shard's change to unwritten_bytes_ not yet added to it.
+    std::int64_t unpublished_bytes ABSL_GUARDED_BY(mu) = 0;
     std::uint64_t keys ABSL_GUARDED_BY(mu) = 0;
     std::uint64_t bytes ABSL_GUARDED_BY(mu) = 0;
   };
@@ -204,14 +237,14 @@ class ShardMap {
   // Overwrites the value at `key` in `shard`, whose lock the caller holds
   // exclusively, if a Record of the same size that no one else references
   // holds it. Returns whether it did.
-  static bool OverwriteInPlace(Shard& shard, const KeyHashes& hashes,
-                               KeyRef key, std::string_view value);
+  bool OverwriteInPlace(Shard& shard, const KeyHashes& hashes, KeyRef key,
+                        std::string_view value);
 
   // Puts `record` (adopting the caller's reference) at its member in
   // `collection`, in `shard`, whose lock the caller holds exclusively.
   // Returns the Record it replaced, if any, to be released after unlocking.
-  static RecordRef Replace(Shard& shard, Collection& collection,
-                           std::size_t member_hash, const Record* record);
+  RecordRef Replace(Shard& shard, Collection& collection,
+                    std::size_t member_hash, const Record* record);
 
   // The collection `name` in `shard`, whose lock the caller holds
   // exclusively; added if missing.
@@ -222,7 +255,19 @@ class ShardMap {
   static void Count(Shard& shard, Collection& collection, const Record* record,
                     int sign);
 
+  // Adds `bytes` to the unwritten bytes of `shard`, whose lock the caller
+  // holds exclusively.
+  void AddUnwritten(Shard& shard, std::int64_t bytes);
+  // Publishes `shard`'s share of unwritten_bytes_; the caller holds its lock
+  // exclusively.
+  void PublishUnwritten(Shard& shard);
+  // Remembers that a change was made now, if it is the first since Drain.
+  void NoteChange();
+
   const int shard_bits_;
+  // How far a shard's share of unwritten_bytes_ may drift before it is
+  // published.
+  const std::int64_t max_unpublished_bytes_;
   std::unique_ptr<Shard[]> shards_;
 
   // Serializes the walks over all shards that must look atomic: DeleteAll,
@@ -230,6 +275,12 @@ class ShardMap {
   mutable std::mutex walk_mu_;
   absl::flat_hash_set<std::string, StringHash, StringEq> cleared_
       ABSL_GUARDED_BY(walk_mu_);
+
+  // The published unwritten bytes; may dip below zero between drains.
+  std::atomic<std::int64_t> unwritten_bytes_{0};
+  // steady_clock nanoseconds of the first change since the last Drain; 0 if
+  // none.
+  std::atomic<std::int64_t> first_change_ns_{0};
 };
 
 }  // namespace dskv

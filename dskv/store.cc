@@ -34,7 +34,11 @@ absl::Status ValidateOptions(const Options& options) {
 class Store::Impl {
  public:
   Impl(Options options, std::unique_ptr<DirectoryLock> lock)
-      : lock_(std::move(lock)), options_(options) {}
+      : lock_(std::move(lock)),
+        options_(options),
+        // Within a quarter of the limit the janitor holds writers to.
+        map_(options.max_dirty_bytes == 0 ? std::uint64_t{4} << 20
+                                          : options.max_dirty_bytes / 4) {}
 
   // Declared first so that it is released last, after the janitor stopped.
   // Null if read-only.
@@ -53,6 +57,12 @@ class Store::Impl {
   // Fails a write to a read-only store.
   absl::Status BeforeWrite() const {
     return options_.read_only ? ReadOnlyError() : absl::OkStatus();
+  }
+
+  // Holds a write back while too many changes are unwritten
+  // (Options::max_dirty_bytes).
+  absl::Status Throttle() {
+    return janitor_ != nullptr ? janitor_->ThrottleWriter() : absl::OkStatus();
   }
 
   // In kSync mode, waits until the write that returned `status` is durable.
@@ -127,6 +137,7 @@ absl::StatusOr<std::unique_ptr<Store>> StoreOpener::Open(
   settings.flush_interval = options.flush_interval;
   settings.compaction_min_bytes = options.compaction_min_bytes;
   settings.compaction_dead_ratio = options.compaction_dead_ratio;
+  settings.max_unwritten_bytes = options.max_dirty_bytes;
   impl->janitor_ = std::make_unique<Janitor>(
       &impl->map_, std::move(settings), std::move(impl->load_report_.files));
   return std::unique_ptr<Store>(new Store(std::move(impl)));
@@ -200,6 +211,7 @@ absl::Status Store::Put(std::string_view key, std::string_view value) {
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
   return impl_->AfterWrite(impl_->map_.Put(*ref, value));
 }
 
@@ -207,6 +219,7 @@ absl::Status Store::Delete(std::string_view key) {
   if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
   absl::StatusOr<KeyRef> ref = ParseKey(key);
   if (!ref.ok()) return ref.status();
+  if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
   return impl_->AfterWrite(impl_->map_.Delete(*ref));
 }
 
@@ -253,6 +266,11 @@ absl::StatusOr<Stats> Store::GetStats() const {
   stats.collections = totals.collections;
   stats.bytes = totals.bytes;
   stats.dirty_keys = totals.dirty_keys;
+  stats.dirty_bytes = static_cast<std::uint64_t>(
+      std::max<std::int64_t>(0, totals.unwritten_bytes));
+  stats.oldest_dirty_age = counters.unwritten_age;
+  stats.write_stalls = counters.write_stalls;
+  stats.write_stall_time = counters.write_stall_time;
   stats.bytes_written = counters.bytes_written;
   stats.syncs = counters.syncs;
   stats.compactions = counters.compactions;

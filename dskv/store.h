@@ -75,6 +75,31 @@ struct Options {
   // Default: 100 ms.
   std::chrono::milliseconds flush_interval{100};
 
+  // The most bytes of changes that may wait in memory, not yet written to
+  // the files (Stats::dirty_bytes: records as the files hold them, a key
+  // changed many times between two janitor passes counting once). Once half
+  // of it waits, the janitor starts writing at once instead of at the next
+  // flush_interval. Beyond it, Put and Delete wait for the janitor before
+  // they change anything (Stats::write_stalls): when writers outpace the
+  // disk, they slow to its speed rather than let memory and the changes a
+  // crash can lose grow without bound. If the janitor cannot write (say the
+  // disk is full), a write that waits fails with the janitor's error once
+  // its next attempt (within about 2 s) fails too, and changes nothing.
+  // 0: no limit.
+  //
+  // With it, memory stays within the live data plus max_dirty_bytes, plus
+  // the old values of keys overwritten or deleted while a pass rewrites
+  // their collection's whole file (a new collection, DeleteAll, compaction),
+  // which that pass holds until it ends: for overwrites with values of the
+  // same size, at most another max_dirty_bytes.
+  //
+  // Default: 64 MiB: a pass then writes at most about 32 MiB to 64 MiB,
+  // 0.1 s to 0.2 s on a disk that writes 300 MB/s, about flush_interval. A
+  // larger limit absorbs longer bursts at full memory speed; a smaller one
+  // bounds memory and the crash window more tightly but holds writers back
+  // sooner.
+  std::uint64_t max_dirty_bytes = std::uint64_t{64} << 20;
+
   // What Open does with a damaged record that valid records follow (a torn
   // last record is always cut off: that is what a crash leaves). false: fail
   // with DataLoss naming the file and byte offset. true: skip the damage,
@@ -112,8 +137,20 @@ struct Options {
 struct Stats {
   std::uint64_t keys = 0;
   std::uint64_t collections = 0;
-  std::uint64_t bytes = 0;       // Members and values held in memory.
-  std::uint64_t dirty_keys = 0;  // Changed keys not yet handed to the janitor.
+  std::uint64_t bytes = 0;  // Members and values held in memory.
+  // Changed keys, deleted ones included, not yet handed to the janitor.
+  std::uint64_t dirty_keys = 0;
+
+  // The backlog (see Options::max_dirty_bytes): bytes of changes not yet
+  // written to the files, including those the janitor is writing, and how
+  // long ago the oldest of them was made (zero if there are none): about
+  // what a process crash would lose now in kAsync mode.
+  std::uint64_t dirty_bytes = 0;
+  std::chrono::microseconds oldest_dirty_age{0};
+  // Puts and deletes held back because dirty_bytes exceeded
+  // Options::max_dirty_bytes, and the time they waited in all.
+  std::uint64_t write_stalls = 0;
+  std::chrono::microseconds write_stall_time{0};
 
   std::uint64_t bytes_written = 0;  // By the janitor, since Open.
   std::uint64_t syncs = 0;          // File and directory syncs, since Open.

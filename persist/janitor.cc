@@ -1,5 +1,7 @@
 #include "persist/janitor.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -10,8 +12,6 @@
 
 namespace dskv {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Files synced at once at the end of a pass. Syncs wait on the disk, not
 // the processor, so more threads than cores pay off.
@@ -79,15 +79,73 @@ absl::Status Janitor::Stop() {
   return last_error_;
 }
 
+absl::Status Janitor::ThrottleWriter() {
+  const std::uint64_t limit = settings_.max_unwritten_bytes;
+  if (limit == 0) return absl::OkStatus();
+  const std::uint64_t unwritten = map_->unwritten_bytes();
+  if (unwritten <= limit / 2) return absl::OkStatus();
+  // Half full: start writing now rather than at the next flush_interval, so
+  // that the disk works while writers go on. One writer asks per pass.
+  if (!pass_requested_.load(std::memory_order_relaxed) &&
+      !pass_requested_.exchange(true, std::memory_order_relaxed)) {
+    std::lock_guard lock(mu_);
+    RequestPass();
+  }
+  if (unwritten <= limit) return absl::OkStatus();
+  return WaitForRoom();
+}
+
+void Janitor::RequestPass() {
+  if (stopped_) return;
+  wanted_ = std::max(wanted_, started_ + 1);
+  work_cv_.notify_one();
+}
+
+absl::Status Janitor::WaitForRoom() {
+  const Clock::time_point start = Clock::now();
+  std::unique_lock lock(mu_);
+  ++write_stalls_;
+  absl::Status status;
+  while (map_->unwritten_bytes() > settings_.max_unwritten_bytes && !stopped_) {
+    // After a failure the janitor retries on its own schedule, backing off
+    // so that a failing disk is not hammered; writers wait for that retry.
+    if (last_error_.ok()) RequestPass();
+    const std::uint64_t seen = finished_;
+    done_cv_.wait(lock, [&] { return finished_ > seen || stopped_; });
+    if (finished_ > seen && !last_error_.ok()) {
+      status = absl::Status(
+          last_error_.code(),
+          fmt::format("{} bytes of changes are not yet written "
+                      "(Options::max_dirty_bytes is {}) and the latest "
+                      "attempt to write them failed: {}",
+                      map_->unwritten_bytes(), settings_.max_unwritten_bytes,
+                      std::string(last_error_.message())));
+      break;
+    }
+  }
+  write_stall_time_ += Clock::now() - start;
+  return status;
+}
+
 Janitor::Counters Janitor::GetCounters() const {
   Counters counters;
   counters.bytes_written = bytes_written_.load(std::memory_order_relaxed);
   counters.syncs = syncs_.load(std::memory_order_relaxed);
   counters.compactions = compactions_.load(std::memory_order_relaxed);
+  std::optional<Clock::time_point> oldest = map_->FirstPendingChange();
   std::lock_guard lock(mu_);
   counters.passes = finished_;
   counters.failed_passes = failed_passes_;
   counters.last_error = last_error_;
+  if (drained_since_.has_value()) oldest = drained_since_;
+  if (oldest.has_value()) {
+    counters.unwritten_age =
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::max(Clock::now() - *oldest, Clock::duration::zero()));
+  }
+  counters.write_stalls = write_stalls_;
+  counters.write_stall_time =
+      std::chrono::duration_cast<std::chrono::microseconds>(write_stall_time_);
   return counters;
 }
 
@@ -100,6 +158,7 @@ void Janitor::Run() {
                         [&] { return stopping_ || wanted_ > started_; });
     const bool last = stopping_;
     const bool compact_all = std::exchange(compact_all_, false);
+    pass_requested_.store(false, std::memory_order_relaxed);
     ++started_;
     lock.unlock();
     const absl::Status status = Pass(compact_all);
@@ -123,7 +182,26 @@ void Janitor::Run() {
 
 absl::Status Janitor::Pass(bool compact_all) {
   ShardMap::DirtySnapshot snapshot = map_->Drain();
+  if (snapshot.first_change.has_value()) {
+    std::lock_guard lock(mu_);
+    // Older changes of a failed pass stay the oldest.
+    if (!drained_since_.has_value()) drained_since_ = snapshot.first_change;
+  }
+  const absl::Status status = Persist(snapshot, compact_all);
+  unreleased_bytes_ += snapshot.bytes;
+  // The snapshot's references go before its bytes are released, so that
+  // writers let in by the release find that memory free.
+  snapshot = ShardMap::DirtySnapshot();
+  if (status.ok()) {
+    map_->ReleaseUnwritten(std::exchange(unreleased_bytes_, 0));
+    std::lock_guard lock(mu_);
+    drained_since_.reset();
+  }
+  return status;
+}
 
+absl::Status Janitor::Persist(const ShardMap::DirtySnapshot& snapshot,
+                              bool compact_all) {
   // Collections to persist: changed, cleared, left damaged by an earlier
   // failure, or all of them when compacting all.
   std::vector<std::string> todo;

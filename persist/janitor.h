@@ -13,6 +13,13 @@
 // change to become durable; callers waiting together share a pass (group
 // commit). After a failed pass the janitor retries with growing delays; the
 // changes stay in memory and the affected collections are rewritten whole.
+//
+// Backpressure: writers call ThrottleWriter before changing the map. Once
+// the map's unwritten bytes pass half of Settings::max_unwritten_bytes the
+// janitor starts its next pass without waiting for flush_interval; once they
+// pass the whole, writers wait for passes to bring them back under it. So
+// neither memory nor what a crash can lose grows without bound when writers
+// outpace the disk.
 
 #ifndef DSKV_PERSIST_JANITOR_H_
 #define DSKV_PERSIST_JANITOR_H_
@@ -22,6 +29,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -46,6 +54,8 @@ class Janitor {
     // times its live bytes.
     std::uint64_t compaction_min_bytes = 0;
     double compaction_dead_ratio = 1.0;
+    // Writers wait while more bytes than this are unwritten; 0: never.
+    std::uint64_t max_unwritten_bytes = 0;
   };
 
   struct Counters {
@@ -55,6 +65,10 @@ class Janitor {
     std::uint64_t passes = 0;
     std::uint64_t failed_passes = 0;
     absl::Status last_error;  // Of the latest pass; OK if it succeeded.
+    // How long ago the oldest change not yet written was made; zero if none.
+    std::chrono::microseconds unwritten_age{0};
+    std::uint64_t write_stalls = 0;  // Writers ThrottleWriter held back.
+    std::chrono::microseconds write_stall_time{0};  // Their waits, summed.
   };
 
   // Starts the janitor thread. `files` describes the files Open found.
@@ -73,6 +87,13 @@ class Janitor {
   // memory, leaving out records that later ones overwrote or deleted.
   absl::Status CompactAll();
 
+  // Returns at once while the map's unwritten bytes are within
+  // Settings::max_unwritten_bytes. Beyond it, holds the calling writer back
+  // until passes bring them within it, or the janitor stops. Fails with the
+  // pass's error if a pass it waits for fails: writers should not wait
+  // indefinitely for a disk that does not take writes.
+  absl::Status ThrottleWriter();
+
   // Runs a last pass, after the map has been closed, and stops the thread.
   // Returns the last pass's status. Idempotent.
   absl::Status Stop();
@@ -80,10 +101,19 @@ class Janitor {
   Counters GetCounters() const;
 
  private:
+  using Clock = std::chrono::steady_clock;
+
   void Run();
   // One pass; called on the janitor thread only. `compact_all` rewrites
-  // every file.
+  // every file. Releases the unwritten bytes of what it wrote.
   absl::Status Pass(bool compact_all);
+  // Writes, syncs and installs what `snapshot` changed.
+  absl::Status Persist(const ShardMap::DirtySnapshot& snapshot,
+                       bool compact_all);
+  // Makes the next pass start now, without waiting for flush_interval.
+  void RequestPass() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // ThrottleWriter's wait.
+  absl::Status WaitForRoom();
   // Writes, syncs and installs the files of `collections`, a part of a
   // pass small enough that their descriptors fit in the process's limit.
   // Adds the collections whose files were created, replaced or removed to
@@ -122,6 +152,11 @@ class Janitor {
   // Set when a file was created, renamed or removed; cleared only by a
   // successful directory sync. Touched only by the janitor thread.
   bool directory_dirty_ = false;
+  // Unwritten bytes drained by failed passes, released by the next pass
+  // that succeeds (it rewrites what they left behind). Janitor thread only.
+  std::uint64_t unreleased_bytes_ = 0;
+  // Set once a writer asked for an early pass; cleared when one starts.
+  std::atomic<bool> pass_requested_{false};
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;  // Wakes the janitor.
@@ -136,6 +171,10 @@ class Janitor {
   absl::Status last_error_ ABSL_GUARDED_BY(mu_);      // Of the latest pass.
   std::uint64_t failed_passes_ ABSL_GUARDED_BY(mu_) = 0;
   bool compact_all_ ABSL_GUARDED_BY(mu_) = false;  // For the next pass.
+  // When the oldest change drained but not yet written was made.
+  std::optional<Clock::time_point> drained_since_ ABSL_GUARDED_BY(mu_);
+  std::uint64_t write_stalls_ ABSL_GUARDED_BY(mu_) = 0;
+  Clock::duration write_stall_time_ ABSL_GUARDED_BY(mu_){};
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
 

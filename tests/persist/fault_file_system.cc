@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <utility>
 
 namespace dskv_test {
@@ -16,6 +18,7 @@ class FaultFileSystem::File : public dskv::WritableFile {
   absl::StatusOr<std::size_t> Write(std::string_view data) override {
     switch (fs_->OnWrite(data.size())) {
       case WriteFault::kNone:
+        fs_->TakeWriteTime(data.size());
         return base_->Write(data);
       case WriteFault::kShort:
         return base_->Write(
@@ -73,6 +76,17 @@ void FaultFileSystem::FailDirectorySyncs(bool fail) {
   fail_directory_syncs_ = fail;
 }
 
+void FaultFileSystem::PauseWrites(bool paused) {
+  std::lock_guard lock(mu_);
+  writes_paused_ = paused;
+  writes_resumed_.notify_all();
+}
+
+void FaultFileSystem::LimitWriteSpeed(std::uint64_t bytes_per_second) {
+  std::lock_guard lock(mu_);
+  write_speed_ = bytes_per_second;
+}
+
 void FaultFileSystem::Heal() {
   std::lock_guard lock(mu_);
   write_fault_ = WriteFault::kNone;
@@ -80,6 +94,9 @@ void FaultFileSystem::Heal() {
   fail_opens_ = false;
   fail_renames_ = false;
   fail_directory_syncs_ = false;
+  writes_paused_ = false;
+  write_speed_ = 0;
+  writes_resumed_.notify_all();
 }
 
 FaultFileSystem::Counts FaultFileSystem::counts() const {
@@ -87,9 +104,23 @@ FaultFileSystem::Counts FaultFileSystem::counts() const {
   return counts_;
 }
 
+void FaultFileSystem::TakeWriteTime(std::size_t size) {
+  std::uint64_t speed;
+  {
+    std::lock_guard lock(mu_);
+    speed = write_speed_;
+  }
+  if (speed == 0) return;
+  // The disk being modelled is busy for this long; nothing else is awaited.
+  std::this_thread::sleep_for(
+      std::chrono::nanoseconds(static_cast<std::int64_t>(
+          static_cast<double>(size) * 1e9 / static_cast<double>(speed))));
+}
+
 WriteFault FaultFileSystem::OnWrite(std::size_t size) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   ++counts_.writes;
+  writes_resumed_.wait(lock, [&] { return !writes_paused_; });
   // A short write of one byte would be the whole write.
   if (write_fault_ == WriteFault::kShort && size <= 1) return WriteFault::kNone;
   // Inject counts the errors.

@@ -10,12 +10,16 @@
 //   ... every write now fails with ENOSPC ...
 //   fs.Heal();
 //
+// It can also play a slow disk: writes that wait while paused, or that take
+// as long as a disk of a given speed would.
+//
 // Thread-safe: the store's janitor and loader threads call it while the test
 // changes the faults.
 
 #ifndef DSKV_TESTS_PERSIST_FAULT_FILE_SYSTEM_H_
 #define DSKV_TESTS_PERSIST_FAULT_FILE_SYSTEM_H_
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -77,7 +81,12 @@ class FaultFileSystem : public dskv::FileSystemWrapper {
   void FailRenames(bool fail);
   // Whether SyncDirectory fails with EIO.
   void FailDirectorySyncs(bool fail);
-  // Turns every fault off.
+  // Whether later writes wait (before writing anything) until unpaused.
+  void PauseWrites(bool paused);
+  // Makes each write take at least as long as a disk that writes
+  // `bytes_per_second` would take; 0: no limit.
+  void LimitWriteSpeed(std::uint64_t bytes_per_second);
+  // Turns every fault off, unpauses writes and lifts the speed limit.
   void Heal();
 
   Counts counts() const;
@@ -92,8 +101,11 @@ class FaultFileSystem : public dskv::FileSystemWrapper {
  private:
   class File;
 
-  // Count a call of a WritableFile and return the fault to inject into it.
+  // Counts a call of a WritableFile, waits while writes are paused and
+  // returns the fault to inject into it.
   WriteFault OnWrite(std::size_t size);
+  // Waits as long as writing `size` bytes takes at the speed limit.
+  void TakeWriteTime(std::size_t size);
   bool OnSync();
 
   // Counts an injected fault and returns its error.
@@ -106,6 +118,9 @@ class FaultFileSystem : public dskv::FileSystemWrapper {
   bool fail_opens_ ABSL_GUARDED_BY(mu_) = false;
   bool fail_renames_ ABSL_GUARDED_BY(mu_) = false;
   bool fail_directory_syncs_ ABSL_GUARDED_BY(mu_) = false;
+  bool writes_paused_ ABSL_GUARDED_BY(mu_) = false;
+  std::condition_variable writes_resumed_;
+  std::uint64_t write_speed_ ABSL_GUARDED_BY(mu_) = 0;
   Counts counts_ ABSL_GUARDED_BY(mu_);
 };
 
