@@ -23,12 +23,15 @@ enum class Found {
                 // the body fails its checksum, or the other way round.
 };
 
+// Every field but `found` has a default, so that `return {Found::kBadHeader};`
+// names only what is known (and -Wmissing-field-initializers, which ignores
+// fields with defaults, has nothing to say about the rest).
 struct DecodedRecord {
   Found found;
   RecordType type = RecordType::kPut;
-  std::string_view member;
-  std::string_view value;
-  std::uint64_t size = 0;  // Known for kRecord and kDamaged.
+  std::string_view member = {};  // Set for kRecord only.
+  std::string_view value = {};   // Set for kRecord only.
+  std::uint64_t size = 0;        // Known for kRecord and kDamaged.
 };
 
 DecodedRecord DecodeRecord(std::string_view contents, std::uint64_t offset) {
