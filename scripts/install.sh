@@ -4,12 +4,16 @@
 #
 #   scripts/install.sh --prefix=DIR [--tarball=FILE]
 #
-#   DIR/include/dskv/store.h     the public headers, and nothing else
+#   DIR/include/dskv/store.h     the one public header, and nothing else
 #   DIR/lib/libdskv.a            all of dskv's objects, one static archive
 #   DIR/lib/pkgconfig/dskv.pc    pkg-config --cflags --libs dskv
 #   DIR/lib/cmake/dskv/          find_package(dskv): target dskv::dskv
-#   DIR/bin/dskv                 the command-line tool, once //tools:dskv
-#                                exists (one commented line in packaging/BUILD)
+#                                (dskvConfig.cmake, dskvConfigVersion.cmake)
+#   DIR/bin/dskv                 the command-line tool (tools/README.md); it
+#                                loads Debian's Abseil, fmt and xxHash shared
+#                                libraries when it runs
+#
+# packaging/BUILD (install_tarball) builds this tree; this script unpacks it.
 #
 # --tarball=FILE also writes the tree to FILE as a .tar.gz whose one top
 # directory is dskv-<version> (the version is in VERSION). Installing again
