@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "dskv/key.h"
 #include "tools/errors.h"
 
 namespace dskv::tool {
@@ -14,6 +15,18 @@ const FlagSpec* FindFlag(const Command& command, std::string_view name) {
       std::find_if(command.flags.begin(), command.flags.end(),
                    [&](const FlagSpec& flag) { return flag.name == name; });
   return it == command.flags.end() ? nullptr : &*it;
+}
+
+absl::Status CheckArgument(ArgKind kind, std::string_view arg) {
+  switch (kind) {
+    case ArgKind::kAny:
+      return absl::OkStatus();
+    case ArgKind::kKey:
+      return ParseKey(arg).status();
+    case ArgKind::kCollection:
+      return ValidateCollection(arg);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -73,6 +86,14 @@ absl::StatusOr<Invocation> ParseCommandLine(const Command& command,
       positional.size() > command.max_args) {
     return absl::InvalidArgumentError(fmt::format(
         "wrong number of arguments; usage: dskv {}", command.synopsis));
+  }
+  const std::size_t kinds =
+      std::min(positional.size(), command.arg_kinds.size());
+  for (std::size_t i = 0; i < kinds; ++i) {
+    if (absl::Status s = CheckArgument(command.arg_kinds[i], positional[i]);
+        !s.ok()) {
+      return s;
+    }
   }
   return Invocation(command.name, std::move(positional), std::move(flags));
 }

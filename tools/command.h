@@ -29,6 +29,16 @@ struct FlagSpec {
 // --json: machine-readable output, for the commands that offer it.
 inline constexpr FlagSpec kJsonFlag{"json"};
 
+// What an argument that is not a flag must be. Keys and collection names are
+// checked by the library's rules (dskv/key.h) while the command line is
+// parsed, so that a malformed one is a usage error in every command alike,
+// and is found before a store is opened (or created, by put).
+enum class ArgKind {
+  kAny,         // A store directory, a value, a file: anything.
+  kKey,         // "collection/member", as dskv::ParseKey takes it.
+  kCollection,  // A collection name, as dskv::ValidateCollection takes it.
+};
+
 // A command line parsed against its command's description.
 class Invocation {
  public:
@@ -68,6 +78,8 @@ struct Command {
   std::vector<FlagSpec> flags = {};
   std::size_t min_args = 1;  // Arguments that are not flags.
   std::size_t max_args = 1;
+  // The kind of each argument, by position; those past its end are kAny.
+  std::vector<ArgKind> arg_kinds = {};
 
   // Rules about the arguments that flags and counts cannot express (put
   // takes its value in exactly one of three ways). Its errors are usage
@@ -94,8 +106,9 @@ bool AsksForHelp(std::span<const std::string> args);
 // Parses `args` (what follows the command's name) against `command`; ask
 // AsksForHelp first. Flags start with "--" and may come anywhere; "--" ends
 // them, so that a key or value starting with "--" can be given.
-// InvalidArgument for an unknown, repeated or malformed flag or a wrong
-// number of arguments.
+// InvalidArgument for an unknown, repeated or malformed flag, a wrong number
+// of arguments, or an argument of the wrong kind (then with the library's
+// message, as the library would reject it).
 absl::StatusOr<Invocation> ParseCommandLine(const Command& command,
                                             std::span<const std::string> args);
 

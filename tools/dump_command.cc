@@ -106,6 +106,7 @@ Command DumpCommand() {
           kReadOnlyNote),
       .flags = {kOutputFlag},
       .max_args = 2,
+      .arg_kinds = {ArgKind::kAny, ArgKind::kCollection},
       .run = RunDump,
   };
 }

@@ -42,7 +42,8 @@ std::string MainUsage(const std::vector<Command>& commands) {
       "another process has the store open; the other commands take the\n"
       "store's lock.\n\n"
       "Exit status: 0 success, 1 failure (verify: problems found), 2 bad\n"
-      "usage. Errors go to stderr as \"dskv COMMAND: message\".\n",
+      "usage, a malformed KEY or COLLECTION included. Errors go to stderr as\n"
+      "\"dskv COMMAND: message\".\n",
       list);
 }
 

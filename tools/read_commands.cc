@@ -195,6 +195,7 @@ Command GetCommand() {
       .flags = {kJsonFlag},
       .min_args = 2,
       .max_args = 2,
+      .arg_kinds = {ArgKind::kAny, ArgKind::kKey},
       .run = RunGet,
   };
 }

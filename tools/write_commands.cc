@@ -110,6 +110,7 @@ Command PutCommand() {
       .flags = {kFileFlag, kStdinFlag},
       .min_args = 2,
       .max_args = 3,
+      .arg_kinds = {ArgKind::kAny, ArgKind::kKey},
       .check = CheckPut,
       .run = RunPut,
   };
@@ -126,6 +127,7 @@ Command DelCommand() {
           kWriteNote),
       .min_args = 2,
       .max_args = 2,
+      .arg_kinds = {ArgKind::kAny, ArgKind::kKey},
       .run = RunDel,
   };
 }
@@ -141,6 +143,7 @@ Command DeleteAllCommand() {
           kWriteNote),
       .min_args = 2,
       .max_args = 2,
+      .arg_kinds = {ArgKind::kAny, ArgKind::kCollection},
       .run = RunDeleteAll,
   };
 }

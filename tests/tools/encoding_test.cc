@@ -311,6 +311,25 @@ TEST(CommandLineTest, RejectsBadFlagsAndCounts) {
   }
 }
 
+TEST(CommandLineTest, ChecksKeysAndCollectionNamesAsTheLibraryDoes) {
+  const Command command = {
+      .name = "test",
+      .synopsis = "test DIR KEY COLLECTION [ANY]",
+      .min_args = 3,
+      .max_args = 4,
+      .arg_kinds = {ArgKind::kAny, ArgKind::kKey, ArgKind::kCollection}};
+  auto parse = [&](std::vector<std::string> args) {
+    return ParseCommandLine(command, args).status();
+  };
+  EXPECT_TRUE(parse({"", "c/m", "c"}).ok());
+  EXPECT_TRUE(parse({"d", "c//m", "c", "/any/thing/"}).ok());
+  EXPECT_TRUE(FailsWith(parse({"d", "nokey", "c"}), "has no '/'"));
+  EXPECT_TRUE(FailsWith(parse({"d", "c/", "c"}), "empty member"));
+  EXPECT_TRUE(FailsWith(parse({"d", "c/m", "a/b"}), "must not contain '/'"));
+  EXPECT_TRUE(FailsWith(parse({"d", "c/m", ""}), "must not be empty"));
+  EXPECT_TRUE(absl::IsInvalidArgument(parse({"d", "c/m", ""})));
+}
+
 TEST(CommandLineTest, HelpWinsBeforeDoubleDashOnly) {
   EXPECT_TRUE(AsksForHelp(std::vector<std::string>{"--bogus", "--help"}));
   EXPECT_TRUE(AsksForHelp(std::vector<std::string>{"-h"}));
