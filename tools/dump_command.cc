@@ -51,7 +51,7 @@ absl::Status DumpCollection(const Store& store, const CollectionInfo& info,
 
 absl::Status RunDump(const Invocation& invocation) {
   absl::StatusOr<std::unique_ptr<Store>> store =
-      OpenReadOnly(invocation.store_dir());
+      OpenReadOnly(invocation.store_dir(), invocation.command());
   if (!store.ok()) return store.status();
   std::optional<std::string> only;
   if (invocation.args().size() > 1) only = invocation.args()[1];

@@ -61,7 +61,7 @@ std::string CollectionsJson(const std::vector<CollectionInfo>& collections) {
 
 absl::Status RunLs(const Invocation& invocation) {
   absl::StatusOr<std::unique_ptr<Store>> store =
-      OpenReadOnly(invocation.store_dir());
+      OpenReadOnly(invocation.store_dir(), invocation.command());
   if (!store.ok()) return store.status();
   absl::StatusOr<std::vector<CollectionInfo>> collections =
       (*store)->ListCollections();
@@ -143,7 +143,8 @@ std::string StatsJson(const std::string& dir, const StoreStats& s) {
 
 absl::Status RunStats(const Invocation& invocation) {
   const std::string& dir = invocation.store_dir();
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenReadOnly(dir);
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenReadOnly(dir, invocation.command());
   if (!store.ok()) return store.status();
   absl::StatusOr<Stats> stats = (*store)->GetStats();
   if (!stats.ok()) return stats.status();

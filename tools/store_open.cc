@@ -9,6 +9,7 @@
 #include "persist/file_system.h"
 #include "persist/loader.h"
 #include "tools/errors.h"
+#include "tools/progress.h"
 
 namespace dskv::tool {
 namespace {
@@ -26,9 +27,13 @@ absl::Status ExplainOpenError(const std::string& dir, absl::Status status) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> OpenReadOnly(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<Store>> OpenReadOnly(const std::string& dir,
+                                                    std::string_view command) {
   Options options;
   options.read_only = true;
+  // Store::Open reports no progress of its own; elapsed seconds at least
+  // show that the command is working.
+  const Activity loading(fmt::format("{}: loading {}", command, dir));
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir, options);
   if (!store.ok()) return ExplainOpenError(dir, store.status());
   return store;

@@ -25,8 +25,10 @@
 namespace dskv::tool {
 
 // Opens the store at `dir` with Options::read_only. NotFound if `dir` does
-// not exist.
-absl::StatusOr<std::unique_ptr<Store>> OpenReadOnly(const std::string& dir);
+// not exist. Loading a large store takes seconds, so meanwhile, if stderr is
+// a terminal, it shows "`command`: loading `dir` ... N s" there.
+absl::StatusOr<std::unique_ptr<Store>> OpenReadOnly(const std::string& dir,
+                                                    std::string_view command);
 
 // Reads and verifies the file of `collection` alone, without loading the
 // rest of the store and without the lock, as OpenReadOnly would read it:

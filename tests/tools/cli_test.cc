@@ -348,6 +348,9 @@ TEST_F(CliTest, ProgressShowsOnATerminalOnlyAndIsClearedAfter) {
   };
   const std::vector<Case> cases = {
       {{"dump", "--output=" + dump, store()}, "dump ["},
+      // The commands that load the whole store read-only say so meanwhile.
+      {{"ls", store()}, "ls: loading " + store() + " ... "},
+      {{"stats", store()}, "stats: loading " + store() + " ... "},
       {{"load", dir() + "/copy", dump}, "load ["},
       {{"verify", store()}, "verify ["},
       {{"compact", store()}, "loading and rewriting 1 collection file ("},
@@ -365,6 +368,11 @@ TEST_F(CliTest, ProgressShowsOnATerminalOnlyAndIsClearedAfter) {
   }
   const ToolRun run = RunDskvOnTerminal({"dump", "--output=" + dump, store()});
   EXPECT_TRUE(Contains(run.err, "100% 100/100 records")) << run;
+  // First the store loads, then its records are written.
+  const std::size_t loading =
+      run.err.find("\rdump: loading " + store() + " ... ");
+  ASSERT_NE(loading, std::string::npos) << run;
+  EXPECT_LT(loading, run.err.find("\rdump [")) << run;
 }
 
 // ---------------------------------------------------------------------------
