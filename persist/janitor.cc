@@ -337,9 +337,22 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
   }
 
   if (rewrite) {
+    // A collection that has no file, and no failed pass or DeleteAll behind
+    // it, has nothing on disk but what this pass drained. Writing just that
+    // leaves members added since to the next pass's append; a copy from the
+    // map would write them now and again then, as dead bytes.
+    const bool first_file = !file.exists && !file.needs_rewrite && !cleared &&
+                            !compact && changes != nullptr;
+    ShardMap::Records contents;
+    if (first_file) {
+      for (const RecordRef& record : *changes) {
+        if (!record->is_tombstone()) contents.push_back(record);
+      }
+    } else {
+      contents = map_->CopyCollection(collection);
+    }
     absl::StatusOr<Rewrite> started =
-        StartRewrite(*settings_.fs, settings_.dir, collection,
-                     map_->CopyCollection(collection), file);
+        StartRewrite(*settings_.fs, settings_.dir, collection, contents, file);
     if (!started.ok()) return started.status();
     bytes_written_.fetch_add(started->size, std::memory_order_relaxed);
     rewrites->push_back({collection, *std::move(started), compacting});

@@ -35,7 +35,9 @@ class ManyCollectionsTest : public StoreTest {
   }
 
   void TearDown() override {
-    if (store_ != nullptr) EXPECT_TRUE(IsOk(store_->Close()));
+    if (store_ != nullptr) {
+      EXPECT_TRUE(IsOk(store_->Close()));
+    }
     store_.reset();
     EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &saved_), 0);
     StoreTest::TearDown();

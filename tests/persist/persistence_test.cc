@@ -453,6 +453,35 @@ TEST_F(AsyncTest, RewritesOfOneKeyAreCoalesced) {
   EXPECT_TRUE(FileHolds(path(), "hot", model_));
 }
 
+// Dead bytes come only from overwrites and deletes: a collection's first
+// file holds what its first pass drained, not also members added while that
+// pass ran, which the next pass appends.
+TEST_F(StoreTest, InsertsAloneLeaveNoDeadBytes) {
+  Options options;
+  options.flush_interval = std::chrono::milliseconds(1);
+  ASSERT_TRUE(Open(options));
+  constexpr int kCollections = 100;
+  constexpr int kRounds = 100;
+  for (int round = 0; round < kRounds; ++round) {
+    for (int c = 0; c < kCollections; ++c) {
+      ASSERT_TRUE(
+          IsOk(Put("c" + std::to_string(c) + "/" + std::to_string(round),
+                   std::string(100, 'v'))));
+    }
+  }
+  ASSERT_TRUE(IsOk(store_->Close()));
+  store_.reset();
+
+  for (int c = 0; c < kCollections; ++c) {
+    const std::string collection = "c" + std::to_string(c);
+    absl::StatusOr<std::uint64_t> size =
+        FileSize(CollectionPath(path(), collection));
+    ASSERT_TRUE(IsOk(size));
+    EXPECT_EQ(*size, CompactFileSize(collection, model_.PairsOf(collection)))
+        << collection;
+  }
+}
+
 class CompactionTest : public AsyncTest {
  protected:
   // Smaller than the live data, so the dead ratio alone decides.
