@@ -3,17 +3,23 @@
 #include <cstring>
 #include <new>
 
+#include "dskv/record_arena.h"
 #include "persist/coding.h"
 #include "persist/format.h"
 
 namespace dskv {
 
-Record* Record::New(std::uint8_t type, std::string_view member,
-                    std::string_view value) {
-  const std::size_t body_size =
-      format::kBodyHeaderSize + member.size() + value.size();
-  void* memory = ::operator new(sizeof(Record) + body_size);
-  Record* record = new (memory) Record();
+namespace {
+
+// Values at least this large are copied into memory populated in one call
+// rather than page by page (see PopulateForWrite).
+constexpr std::size_t kPopulateMinSize = std::size_t{64} << 10;
+
+}  // namespace
+
+Record* Record::Construct(void* memory, std::uint32_t flags, std::uint8_t type,
+                          std::string_view member, std::string_view value) {
+  Record* record = new (memory) Record(1 | flags);
   char* body = reinterpret_cast<char*>(memory) + sizeof(Record);
   body[format::kBodyTypeOffset] = static_cast<char>(type);
   EncodeFixed(static_cast<std::uint32_t>(member.size()),
@@ -26,6 +32,21 @@ Record* Record::New(std::uint8_t type, std::string_view member,
                 value.size());
   }
   return record;
+}
+
+Record* Record::New(std::uint8_t type, std::string_view member,
+                    std::string_view value) {
+  const std::size_t size = AllocationSize(member.size(), value.size());
+  void* memory = ::operator new(size);
+  if (size >= kPopulateMinSize) PopulateForWrite(memory, size);
+  return Construct(memory, 0, type, member, value);
+}
+
+Record* Record::NewPutInArena(void* memory, std::string_view member,
+                              std::string_view value) {
+  return Construct(memory, kArenaBit,
+                   static_cast<std::uint8_t>(format::RecordType::kPut), member,
+                   value);
 }
 
 Record* Record::NewPut(std::string_view member, std::string_view value) {
@@ -47,7 +68,11 @@ void Record::Unref() const {
   const std::uint32_t before = state_.fetch_sub(1, std::memory_order_acq_rel);
   if ((before & kRefMask) == 1) {
     this->~Record();
-    ::operator delete(const_cast<Record*>(this));
+    if ((before & kArenaBit) != 0) {
+      RecordArena::Release(const_cast<Record*>(this));
+    } else {
+      ::operator delete(const_cast<Record*>(this));
+    }
   }
 }
 
@@ -55,7 +80,7 @@ void Record::set_pending(bool pending) const {
   if (pending) {
     state_.fetch_or(kPendingBit, std::memory_order_relaxed);
   } else {
-    state_.fetch_and(kRefMask, std::memory_order_relaxed);
+    state_.fetch_and(~kPendingBit, std::memory_order_relaxed);
   }
 }
 

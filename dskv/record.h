@@ -27,6 +27,17 @@ class Record {
   static Record* NewPut(std::string_view member, std::string_view value);
   static Record* NewTombstone(std::string_view member);
 
+  // The bytes a put record of these sizes takes in memory.
+  static std::size_t AllocationSize(std::size_t member_size,
+                                    std::size_t value_size) {
+    return sizeof(Record) + format::kBodyHeaderSize + member_size + value_size;
+  }
+  // A new put record with one reference in `memory`, AllocationSize bytes
+  // carved from a RecordArena chunk (dskv/record_arena.h): its last Unref
+  // gives the memory back to the chunk.
+  static Record* NewPutInArena(void* memory, std::string_view member,
+                               std::string_view value);
+
   Record(const Record&) = delete;
   Record& operator=(const Record&) = delete;
 
@@ -71,20 +82,24 @@ class Record {
   // Whether the record waits in its shard's dirty list for the janitor.
   // Read and written only under the lock of the shard that holds the record.
   bool pending() const {
-    return state_.load(std::memory_order_relaxed) & kPendingBit;
+    return (state_.load(std::memory_order_relaxed) & kPendingBit) != 0;
   }
   void set_pending(bool pending) const;
 
  private:
-  // The reference count and the pending flag share one word so that a
-  // record's header is 4 bytes: small records then fit malloc's next-smaller
-  // size class.
+  // The reference count and two flags share one word so that a record's
+  // header is 4 bytes: small records then fit malloc's next-smaller size
+  // class. 2^30 references are more than any program holds.
   static constexpr std::uint32_t kPendingBit = 0x80000000u;
-  static constexpr std::uint32_t kRefMask = ~kPendingBit;
+  static constexpr std::uint32_t kArenaBit = 0x40000000u;  // Not malloc'd.
+  static constexpr std::uint32_t kRefMask = 0x3FFFFFFFu;
 
-  Record() = default;
+  explicit Record(std::uint32_t state) : state_(state) {}
   static Record* New(std::uint8_t type, std::string_view member,
                      std::string_view value);
+  // Builds a record of `type` with one reference in `memory`.
+  static Record* Construct(void* memory, std::uint32_t flags, std::uint8_t type,
+                           std::string_view member, std::string_view value);
   const char* body_data() const {
     return reinterpret_cast<const char*>(this) + sizeof(Record);
   }
@@ -93,7 +108,7 @@ class Record {
                                       format::kBodyMemberSizeOffset);
   }
 
-  mutable std::atomic<std::uint32_t> state_{1};
+  mutable std::atomic<std::uint32_t> state_;
 };
 
 static_assert(sizeof(Record) == 4);

@@ -94,8 +94,9 @@ class FileSystem {
       const std::string& path);
 
   // As ReadFile, as FileContents: a copy, which another process may change
-  // or truncate the file under without harm (a mapping would fault).
-  absl::StatusOr<std::unique_ptr<FileContents>> ReadContents(
+  // or truncate the file under without harm (a mapping would fault). The
+  // default wraps ReadFile.
+  virtual absl::StatusOr<std::unique_ptr<FileContents>> ReadContents(
       const std::string& path);
 
   // Cuts `path` to `size` bytes and makes that durable.
@@ -142,6 +143,10 @@ class FileSystemWrapper : public FileSystem {
   absl::StatusOr<std::unique_ptr<FileContents>> MapFile(
       const std::string& path) override {
     return target_->MapFile(path);
+  }
+  absl::StatusOr<std::unique_ptr<FileContents>> ReadContents(
+      const std::string& path) override {
+    return target_->ReadContents(path);
   }
   absl::Status Truncate(const std::string& path, std::uint64_t size) override {
     return target_->Truncate(path, size);

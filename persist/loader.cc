@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "dskv/record.h"
+#include "dskv/record_arena.h"
 #include "dskv/string_hash.h"
 #include "persist/collection_reader.h"
 #include "persist/directory_layout.h"
@@ -20,8 +21,10 @@ namespace {
 // Files are loaded in groups of at most this many, so that the number of
 // mappings stays well under the kernel's limit.
 constexpr std::size_t kFilesPerGroup = 1024;
-// Records are created and inserted in chunks of this many members.
-constexpr std::size_t kMembersPerChunk = 4096;
+// Records are created and inserted in tasks of at least this many bytes (or
+// the whole group): each task fills RecordArena chunks of its own, so small
+// tasks would leave many chunks part empty.
+constexpr std::size_t kBytesPerTask = std::size_t{16} << 20;
 
 // The names in the store directory, to choose unused ones from.
 using StoreFileNames = absl::flat_hash_set<std::string, StringHash, StringEq>;
@@ -93,19 +96,26 @@ void InsertMembers(std::vector<LoadedFile>& files, ShardMap& map) {
     std::string_view value;
   };
   std::vector<Member> members;
+  // Where each task's members start, and end (the last entry).
+  std::vector<std::size_t> task_starts = {0};
+  std::size_t task_bytes = 0;
   for (const LoadedFile& file : files) {
     for (const auto& [member, value] : file.parsed.members) {
       members.push_back({&file.parsed.name, member, value});
+      task_bytes += Record::AllocationSize(member.size(), value.size());
+      if (task_bytes >= kBytesPerTask) {
+        task_starts.push_back(members.size());
+        task_bytes = 0;
+      }
     }
   }
-  const std::size_t chunks =
-      (members.size() + kMembersPerChunk - 1) / kMembersPerChunk;
-  ParallelFor(chunks, CoreCount(), [&](std::size_t chunk) {
-    const std::size_t end =
-        std::min(members.size(), (chunk + 1) * kMembersPerChunk);
-    for (std::size_t i = chunk * kMembersPerChunk; i < end; ++i) {
+  if (task_starts.back() != members.size())
+    task_starts.push_back(members.size());
+  ParallelFor(task_starts.size() - 1, CoreCount(), [&](std::size_t task) {
+    RecordArena arena;
+    for (std::size_t i = task_starts[task]; i < task_starts[task + 1]; ++i) {
       map.Load(*members[i].collection,
-               Record::NewPut(members[i].member, members[i].value));
+               arena.NewPut(members[i].member, members[i].value));
     }
     return absl::OkStatus();
   }).IgnoreError();  // Inserting cannot fail.

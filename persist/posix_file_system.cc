@@ -129,6 +129,27 @@ class MappedContents : public FileContents {
   const std::size_t size_;
 };
 
+// A copy of a file in memory the kernel populated in one call: copying into
+// fresh pages one fault at a time costs far more than the copy on virtual
+// machines with shadow paging (dskv/record_arena.h).
+class CopiedContents : public FileContents {
+ public:
+  // Takes over the `mapped` bytes mapped at `address`.
+  CopiedContents(char* address, std::size_t mapped)
+      : address_(address), mapped_(mapped) {}
+  ~CopiedContents() override { ::munmap(address_, mapped_); }
+  std::string_view data() const override { return {address_, size_}; }
+
+  char* buffer() const { return address_; }
+  // The bytes read into the buffer: at most `mapped`.
+  void set_size(std::size_t size) { size_ = size; }
+
+ private:
+  char* const address_;
+  const std::size_t mapped_;
+  std::size_t size_ = 0;
+};
+
 class PosixDirectoryLock : public DirectoryLock {
  public:
   explicit PosixDirectoryLock(int fd) : fd_(fd) {}
@@ -186,6 +207,37 @@ class Posix : public FileSystem {
                            fd.get(), 0);
     if (address == MAP_FAILED) return PosixError(errno, "cannot map", path);
     return std::make_unique<MappedContents>(address, size);
+  }
+
+  absl::StatusOr<std::unique_ptr<FileContents>> ReadContents(
+      const std::string& path) override {
+    absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, "file");
+    if (!opened.ok()) return opened.status();
+    FdCloser fd(*opened);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) {
+      return PosixError(errno, "cannot stat", path);
+    }
+    if (st.st_size == 0) return FileSystem::ReadContents(path);
+    const std::size_t mapped = static_cast<std::size_t>(st.st_size);
+    void* address = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (address == MAP_FAILED) {
+      return PosixError(errno, "cannot allocate memory to read", path);
+    }
+    auto contents =
+        std::make_unique<CopiedContents>(static_cast<char*>(address), mapped);
+    std::size_t done = 0;
+    while (done < mapped) {
+      const ssize_t n = ::pread(fd.get(), contents->buffer() + done,
+                                mapped - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return PosixError(errno, "cannot read", path);
+      if (n == 0) break;  // Shrunk since fstat.
+      done += static_cast<std::size_t>(n);
+    }
+    contents->set_size(done);
+    return contents;
   }
 
   absl::Status Truncate(const std::string& path, std::uint64_t size) override {
