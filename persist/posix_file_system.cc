@@ -44,8 +44,10 @@ class FdCloser {
 // symbolic link, and never blocks on a FIFO (O_NONBLOCK, which changes
 // nothing for regular files). `what` names the file in errors, e.g. "lock
 // file".
+// Sets `*size` to the file's size, if given.
 absl::StatusOr<int> OpenRegularFile(const std::string& path, int flags,
-                                    std::string_view what) {
+                                    std::string_view what,
+                                    std::size_t* size = nullptr) {
   const int fd =
       ::open(path.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -69,7 +71,24 @@ absl::StatusOr<int> OpenRegularFile(const std::string& path, int flags,
     return absl::FailedPreconditionError(
         fmt::format("{} {:?} is not a regular file", what, path));
   }
+  if (size != nullptr) *size = static_cast<std::size_t>(st.st_size);
   return closer.release();
+}
+
+// Reads up to `size` bytes from the start of `fd` (the file `path`) into
+// `buffer`; fewer if the file shrank. Returns how many.
+absl::StatusOr<std::size_t> ReadFully(int fd, char* buffer, std::size_t size,
+                                      const std::string& path) {
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n =
+        ::pread(fd, buffer + done, size - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return PosixError(errno, "cannot read", path);
+    if (n == 0) break;  // Shrunk since it was opened.
+    done += static_cast<std::size_t>(n);
+  }
+  return done;
 }
 
 class PosixWritableFile : public WritableFile {
@@ -170,39 +189,26 @@ class Posix : public FileSystem {
   }
 
   absl::StatusOr<std::string> ReadFile(const std::string& path) override {
-    absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, "file");
+    std::size_t size;
+    absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, "file", &size);
     if (!opened.ok()) return opened.status();
     FdCloser fd(*opened);
-    struct stat st;
-    if (::fstat(fd.get(), &st) != 0) {
-      return PosixError(errno, "cannot stat", path);
-    }
-    std::string contents(static_cast<std::size_t>(st.st_size), '\0');
-    std::size_t done = 0;
-    while (done < contents.size()) {
-      const ssize_t n =
-          ::read(fd.get(), contents.data() + done, contents.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return PosixError(errno, "cannot read", path);
-      if (n == 0) break;  // Shrunk since fstat.
-      done += static_cast<std::size_t>(n);
-    }
-    contents.resize(done);
+    std::string contents(size, '\0');
+    absl::StatusOr<std::size_t> read =
+        ReadFully(fd.get(), contents.data(), size, path);
+    if (!read.ok()) return read.status();
+    contents.resize(*read);
     return contents;
   }
 
   absl::StatusOr<std::unique_ptr<FileContents>> MapFile(
       const std::string& path) override {
-    absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, "file");
+    std::size_t size;
+    absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, "file", &size);
     if (!opened.ok()) return opened.status();
     FdCloser fd(*opened);
-    struct stat st;
-    if (::fstat(fd.get(), &st) != 0) {
-      return PosixError(errno, "cannot stat", path);
-    }
     // mmap cannot map an empty file.
-    if (st.st_size == 0) return ReadContents(path);
-    const std::size_t size = static_cast<std::size_t>(st.st_size);
+    if (size == 0) return FileSystem::ReadContents(path);
     void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
                            fd.get(), 0);
     if (address == MAP_FAILED) return PosixError(errno, "cannot map", path);
@@ -211,32 +217,22 @@ class Posix : public FileSystem {
 
   absl::StatusOr<std::unique_ptr<FileContents>> ReadContents(
       const std::string& path) override {
-    absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, "file");
+    std::size_t size;
+    absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, "file", &size);
     if (!opened.ok()) return opened.status();
     FdCloser fd(*opened);
-    struct stat st;
-    if (::fstat(fd.get(), &st) != 0) {
-      return PosixError(errno, "cannot stat", path);
-    }
-    if (st.st_size == 0) return FileSystem::ReadContents(path);
-    const std::size_t mapped = static_cast<std::size_t>(st.st_size);
-    void* address = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+    if (size == 0) return FileSystem::ReadContents(path);
+    void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (address == MAP_FAILED) {
       return PosixError(errno, "cannot allocate memory to read", path);
     }
     auto contents =
-        std::make_unique<CopiedContents>(static_cast<char*>(address), mapped);
-    std::size_t done = 0;
-    while (done < mapped) {
-      const ssize_t n = ::pread(fd.get(), contents->buffer() + done,
-                                mapped - done, static_cast<off_t>(done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return PosixError(errno, "cannot read", path);
-      if (n == 0) break;  // Shrunk since fstat.
-      done += static_cast<std::size_t>(n);
-    }
-    contents->set_size(done);
+        std::make_unique<CopiedContents>(static_cast<char*>(address), size);
+    absl::StatusOr<std::size_t> read =
+        ReadFully(fd.get(), contents->buffer(), size, path);
+    if (!read.ok()) return read.status();
+    contents->set_size(*read);
     return contents;
   }
 

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
 #include "persist/collection_reader.h"
 #include "persist/file_system.h"
@@ -93,6 +95,33 @@ void CheckCollectionFile(const std::string& dir, const StoreFile& file,
   }
 }
 
+// What verify says of a file that holds no records to check.
+struct FileNote {
+  Kind kind;
+  std::string_view detail;
+};
+
+std::optional<FileNote> NoteOn(StoreFileKind kind) {
+  switch (kind) {
+    case StoreFileKind::kTemporary:
+      return FileNote{Kind::kTemporaryFile,
+                      "a rewrite that a crash interrupted, or one in "
+                      "progress; a read-write open removes it"};
+    case StoreFileKind::kSetAside:
+      return FileNote{Kind::kSetAsideFile,
+                      "set aside by an earlier salvage (its header was "
+                      "unreadable); not part of the store"};
+    case StoreFileKind::kForeign:
+      return FileNote{
+          Kind::kForeignFile,
+          "not a file of the store; dskv never opens, renames or removes it"};
+    case StoreFileKind::kCollection:
+    case StoreFileKind::kLock:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool IsProblem(Kind kind) {
@@ -171,37 +200,14 @@ absl::StatusOr<StoreCheck> CheckStore(const std::string& dir) {
                      "store does not open: move it out of the directory"});
       continue;
     }
-    switch (file.kind) {
-      case StoreFileKind::kCollection:
-        CheckCollectionFile(dir, file, check);
-        progress.Add(file.size);
-        break;
-      case StoreFileKind::kTemporary:
-        check.findings.push_back(
-            {.kind = Kind::kTemporaryFile,
-             .file = file.name,
-             .size = file.size,
-             .detail = "a rewrite that a crash interrupted, or one in "
-                       "progress; a read-write open removes it"});
-        break;
-      case StoreFileKind::kSetAside:
-        check.findings.push_back(
-            {.kind = Kind::kSetAsideFile,
-             .file = file.name,
-             .size = file.size,
-             .detail = "set aside by an earlier salvage (its header was "
-                       "unreadable); not part of the store"});
-        break;
-      case StoreFileKind::kLock:
-        break;
-      case StoreFileKind::kForeign:
-        check.findings.push_back(
-            {.kind = Kind::kForeignFile,
-             .file = file.name,
-             .size = file.size,
-             .detail = "not a file of the store; dskv never opens, renames "
-                       "or removes it"});
-        break;
+    if (file.kind == StoreFileKind::kCollection) {
+      CheckCollectionFile(dir, file, check);
+      progress.Add(file.size);
+    } else if (const std::optional<FileNote> note = NoteOn(file.kind)) {
+      check.findings.push_back({.kind = note->kind,
+                                .file = file.name,
+                                .size = file.size,
+                                .detail = std::string(note->detail)});
     }
   }
   return check;
