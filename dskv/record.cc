@@ -4,6 +4,7 @@
 #include <new>
 
 #include "dskv/record_arena.h"
+#include "persist/bulk_memory.h"
 #include "persist/coding.h"
 #include "persist/format.h"
 

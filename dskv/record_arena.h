@@ -1,12 +1,9 @@
-// RecordArena: Records for Open's loader, packed into chunks of memory that
-// the kernel populates in one call.
-//
-// Touching fresh memory costs a page fault per 4 KiB page. On virtual
-// machines with shadow paging a fault costs ~20 µs, and copying a store's
-// values into freshly malloc'd Records spent nearly all of Open in faults
-// (about 4 s per GiB). Asking the kernel to populate a whole chunk at once
-// (MADV_POPULATE_WRITE) costs about 1 µs a page; carving Records out of it
-// also saves a malloc call and its overhead per Record.
+// RecordArena: Records for Open's loader, packed into chunks of memory in
+// huge pages that the kernel populates in one call (persist/bulk_memory.h):
+// copying a store's values into freshly malloc'd Records a page fault at a
+// time dominated Open on virtual machines, where a fault costs ~10-20 us.
+// Carving Records out of a chunk also saves a malloc call and its overhead
+// per Record.
 //
 // A chunk goes back to the system once every Record carved from it has been
 // freed: the memory of a loaded Record that is overwritten or deleted is
@@ -21,11 +18,6 @@
 namespace dskv {
 
 class Record;
-
-// Asks the kernel to back [memory, memory + size) with pages now, rather
-// than one fault at a time as it is first written. Best effort: does
-// nothing where the kernel cannot (before Linux 5.14).
-void PopulateForWrite(void* memory, std::size_t size);
 
 // Not thread-safe: one per loading thread.
 class RecordArena {

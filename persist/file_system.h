@@ -94,8 +94,9 @@ class FileSystem {
       const std::string& path);
 
   // As ReadFile, as FileContents: a copy, which another process may change
-  // or truncate the file under without harm (a mapping would fault). The
-  // default wraps ReadFile.
+  // or truncate the file under without harm (a mapping would fault), and
+  // which may be faster to read from than a mapping. The default wraps
+  // ReadFile.
   virtual absl::StatusOr<std::unique_ptr<FileContents>> ReadContents(
       const std::string& path);
 

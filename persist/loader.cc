@@ -18,13 +18,13 @@
 namespace dskv {
 namespace {
 
-// Files are loaded in groups of at most this many, so that the number of
-// mappings stays well under the kernel's limit.
-constexpr std::size_t kFilesPerGroup = 1024;
+// Files are loaded in groups of at most this many: a group's files are all
+// in memory at once, on top of the Records made from them.
+constexpr std::size_t kFilesPerGroup = 64;
 // Records are created and inserted in tasks of at least this many bytes (or
-// the whole group): each task fills RecordArena chunks of its own, so small
-// tasks would leave many chunks part empty.
-constexpr std::size_t kBytesPerTask = std::size_t{16} << 20;
+// the whole group): each task fills RecordArena chunks of its own, and gives
+// back the unused end of its last one.
+constexpr std::size_t kBytesPerTask = std::size_t{4} << 20;
 
 // The names in the store directory, to choose unused ones from.
 using StoreFileNames = absl::flat_hash_set<std::string, StringHash, StringEq>;
@@ -61,8 +61,11 @@ absl::Status InFile(const std::string& path, const absl::Status& status) {
 
 absl::Status ReadCollectionFile(FileSystem& fs, const LoadOptions& options,
                                 const StoreFileNames& names, LoadedFile& file) {
+  // Read rather than mapped, even when no other process may change the
+  // file: reading into bulk memory costs less than the page faults of
+  // touching a mapping, and the copy is gone once its Records are made.
   absl::StatusOr<std::unique_ptr<FileContents>> contents =
-      options.read_only ? fs.ReadContents(file.path) : fs.MapFile(file.path);
+      fs.ReadContents(file.path);
   if (!contents.ok()) return contents.status();
   file.contents = *std::move(contents);
   absl::StatusOr<ParsedCollectionView> parsed =
@@ -136,8 +139,7 @@ absl::Status LoadGroup(FileSystem& fs, const LoadOptions& options,
   }
   InsertMembers(files, map);
   for (LoadedFile& file : files) {
-    // Unmapped before a torn tail is cut off under the mapping.
-    file.contents.reset();
+    file.contents.reset();  // Its Records are made.
     if (file.set_aside) {
       ++report.corrupt_files;
       continue;

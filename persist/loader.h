@@ -29,9 +29,8 @@ struct LoadOptions {
   // a damaged header are set aside, and collections with skipped damage are
   // marked for rewrite.
   bool salvage = false;
-  // Change no file: torn tails are ignored rather than cut, files are read
-  // into memory rather than mapped (another process may be changing them),
-  // temporary files are left alone and unreadable files are only counted.
+  // Change no file: torn tails are ignored rather than cut, temporary files
+  // are left alone and unreadable files are only counted.
   bool read_only = false;
 };
 

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "persist/bulk_memory.h"
 #include "persist/file_system.h"
 
 namespace dskv {
@@ -148,15 +149,15 @@ class MappedContents : public FileContents {
   const std::size_t size_;
 };
 
-// A copy of a file in memory the kernel populated in one call: copying into
-// fresh pages one fault at a time costs far more than the copy on virtual
-// machines with shadow paging (dskv/record_arena.h).
+// A copy of a file in bulk memory (persist/bulk_memory.h): copying into
+// fresh pages one fault at a time costs many times the copy on virtual
+// machines with shadow paging, and more than a mapping of the file.
 class CopiedContents : public FileContents {
  public:
-  // Takes over the `mapped` bytes mapped at `address`.
+  // Takes over the `mapped` bytes at `address`, from MapBulk.
   CopiedContents(char* address, std::size_t mapped)
       : address_(address), mapped_(mapped) {}
-  ~CopiedContents() override { ::munmap(address_, mapped_); }
+  ~CopiedContents() override { UnmapBulk(address_, mapped_); }
   std::string_view data() const override { return {address_, size_}; }
 
   char* buffer() const { return address_; }
@@ -221,10 +222,11 @@ class Posix : public FileSystem {
     absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, "file", &size);
     if (!opened.ok()) return opened.status();
     FdCloser fd(*opened);
-    if (size == 0) return FileSystem::ReadContents(path);
-    void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (address == MAP_FAILED) {
+    // Smaller files go to the heap, whose pages earlier files freed: a huge
+    // page of their own would cost more to clear than they do to read.
+    if (size < kHugePageSize) return FileSystem::ReadContents(path);
+    void* address = MapBulk(size);
+    if (address == nullptr) {
       return PosixError(errno, "cannot allocate memory to read", path);
     }
     auto contents =
