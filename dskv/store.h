@@ -274,13 +274,17 @@ class Store {
   // is read-only. On these errors the store is unchanged. In kSync mode, the
   // I/O error that kept the change from becoming durable: the change is in
   // memory and is retried.
+  //
+  // Waits for the janitor first while more than Options::max_dirty_bytes of
+  // changes are unwritten; if its attempt to write them fails, returns that
+  // error and the store is unchanged.
   absl::Status Put(std::string_view key, std::string_view value);
 
   // Removes the value stored at `key`. Removing a missing key succeeds.
   //
   // Errors: InvalidArgument if `key` is malformed; FailedPrecondition after
   // Close or if the store is read-only. On these errors the store is
-  // unchanged. In kSync mode, as Put.
+  // unchanged. In kSync mode, and while too much is unwritten, as Put.
   absl::Status Delete(std::string_view key);
 
   // Removes every member of `collection`. Removing a missing collection
