@@ -23,14 +23,14 @@
 //             all kept mapped: a store whose records point into the files.
 //
 // Only the call is timed; Close and the destruction of the store (or the
-// freeing of floor 2's buffers) are reported separately. Each run measures
-// the four in a new random order.
+// freeing of floor 2's buffers) are reported separately. Each run takes the
+// measurements in a new random order.
 //
 // Every measurement runs in a child process forked for it, as the store is
 // built in one: each starts with a new process's heap, as `dskv stats` and
-// any restarting program do. In one process, the allocator would hand a
-// later open the pages an earlier one freed, already faulted in, and the
-// later opens would look faster than a real one is.
+// any restarting program do. In one process, the allocator may hand a later
+// open pages that an earlier one freed, already faulted in, and the later
+// opens would look faster than a real one is.
 //
 // For each --gib and --collections the store is built through the public
 // API (Put of distinct keys spread evenly over the collections, then
@@ -47,7 +47,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
