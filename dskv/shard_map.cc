@@ -26,7 +26,7 @@ ShardMap::ShardMap(std::uint64_t unwritten_tolerance, int shard_bits)
     : shard_bits_(shard_bits),
       max_unpublished_bytes_(
           static_cast<std::int64_t>(std::clamp<std::uint64_t>(
-              unwritten_tolerance >> shard_bits, 1, std::uint64_t{64} << 10))),
+              unwritten_tolerance >> shard_bits, 1, std::uint64_t{1} << 20))),
       shards_(std::make_unique<Shard[]>(std::size_t{1} << shard_bits)) {}
 
 ShardMap::~ShardMap() = default;

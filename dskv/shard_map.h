@@ -93,7 +93,7 @@ class ShardMap {
 
   // 2^shard_bits shards. More shards mean fewer lock collisions between
   // writers but more work for GetAll and DeleteAll. unwritten_bytes() is at
-  // most `unwritten_tolerance` off (but at most 64 KiB per shard).
+  // most `unwritten_tolerance` off (but at most 1 MiB per shard).
   explicit ShardMap(std::uint64_t unwritten_tolerance = std::uint64_t{4} << 20,
                     int shard_bits = 6);
   ~ShardMap();

@@ -28,6 +28,14 @@ constexpr std::size_t kFilesPerBatch = 256;
 // reopening costs far less than the sync each append needs anyway.
 constexpr std::size_t kMaxIdleWriters = 256;
 
+// A copy of `status` that shares nothing with it, for errors handed to other
+// threads. Debian's Abseil is not built for ThreadSanitizer, which then
+// cannot see the reference counting of a shared absl::Status and reports a
+// race when two threads release copies of one error.
+absl::Status Unshared(const absl::Status& status) {
+  return absl::Status(status.code(), status.message());
+}
+
 // Retry delays after failed passes.
 constexpr std::chrono::milliseconds kMinBackoff{10};
 constexpr std::chrono::milliseconds kMaxBackoff{2000};
@@ -54,7 +62,7 @@ absl::Status Janitor::WaitDurable() {
   });
   // The last pass ran after the map was closed: if it succeeded, every
   // change ever made is durable.
-  return last_good_ >= needed ? absl::OkStatus() : last_error_;
+  return last_good_ >= needed ? absl::OkStatus() : Unshared(last_error_);
 }
 
 absl::Status Janitor::CompactAll() {
@@ -76,7 +84,7 @@ absl::Status Janitor::Stop() {
   }
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mu_);
-  return last_error_;
+  return Unshared(last_error_);
 }
 
 absl::Status Janitor::ThrottleWriter() {
@@ -136,7 +144,7 @@ Janitor::Counters Janitor::GetCounters() const {
   std::lock_guard lock(mu_);
   counters.passes = finished_;
   counters.failed_passes = failed_passes_;
-  counters.last_error = last_error_;
+  counters.last_error = Unshared(last_error_);
   if (drained_since_.has_value()) oldest = drained_since_;
   if (oldest.has_value()) {
     counters.unwritten_age =
