@@ -45,10 +45,7 @@ void RecordArena::Retire() {
   if (tail < end) {
     ::madvise(reinterpret_cast<void*>(tail), end - tail, MADV_DONTNEED);
   }
-  if (chunk_->holds.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    chunk_->~Chunk();
-    UnmapBulk(chunk_, kChunkSize);
-  }
+  DropHold(chunk_);
   chunk_ = nullptr;
   next_ = end_ = nullptr;
 }
@@ -59,14 +56,11 @@ Record* RecordArena::NewPut(std::string_view member, std::string_view value) {
   if (size > kMaxArenaRecord) return Record::NewPut(member, value);
   if (chunk_ == nullptr || static_cast<std::size_t>(end_ - next_) < size) {
     Retire();
-    void* memory = MapBulk(kChunkSize);
+    char* memory = static_cast<char*>(MapBulk(kChunkSize));
     if (memory == nullptr) throw std::bad_alloc();
-    const std::uintptr_t aligned = reinterpret_cast<std::uintptr_t>(memory);
-    const std::uintptr_t after = aligned + kChunkSize;
-    chunk_ = new (reinterpret_cast<void*>(aligned)) Chunk();
-    next_ = reinterpret_cast<char*>(
-        RoundUp(aligned + sizeof(Chunk), kRecordAlignment));
-    end_ = reinterpret_cast<char*>(after);
+    chunk_ = new (memory) Chunk();
+    next_ = memory + RoundUp(sizeof(Chunk), kRecordAlignment);
+    end_ = memory + kChunkSize;
   }
   void* memory = next_;
   next_ += size;
@@ -75,8 +69,11 @@ Record* RecordArena::NewPut(std::string_view member, std::string_view value) {
 }
 
 void RecordArena::Release(Record* record) {
-  auto* chunk = reinterpret_cast<Chunk*>(
-      reinterpret_cast<std::uintptr_t>(record) & ~(kChunkSize - 1));
+  DropHold(reinterpret_cast<Chunk*>(reinterpret_cast<std::uintptr_t>(record) &
+                                    ~(kChunkSize - 1)));
+}
+
+void RecordArena::DropHold(Chunk* chunk) {
   if (chunk->holds.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     chunk->~Chunk();
     UnmapBulk(chunk, kChunkSize);

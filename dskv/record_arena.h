@@ -43,6 +43,8 @@ class RecordArena {
 
   // Lets the current chunk go, if any.
   void Retire();
+  // Drops one of `chunk`'s holds; unmaps it with the last.
+  static void DropHold(Chunk* chunk);
 
   Chunk* chunk_ = nullptr;
   char* next_ = nullptr;  // Where the next Record goes.
