@@ -92,6 +92,28 @@ absl::StatusOr<std::size_t> ReadFully(int fd, char* buffer, std::size_t size,
   return done;
 }
 
+// Reads up to `size` bytes from the start of `fd` (the file `path`); fewer if
+// the file shrank.
+absl::StatusOr<std::string> ReadToString(int fd, std::size_t size,
+                                         const std::string& path) {
+  std::string contents(size, '\0');
+  absl::StatusOr<std::size_t> read = ReadFully(fd, contents.data(), size, path);
+  if (!read.ok()) return read.status();
+  contents.resize(*read);
+  return contents;
+}
+
+// A file's contents in a string.
+class StringContents : public FileContents {
+ public:
+  explicit StringContents(std::string contents)
+      : contents_(std::move(contents)) {}
+  std::string_view data() const override { return contents_; }
+
+ private:
+  const std::string contents_;
+};
+
 class PosixWritableFile : public WritableFile {
  public:
   // IOV_MAX on Linux.
@@ -194,12 +216,7 @@ class Posix : public FileSystem {
     absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, "file", &size);
     if (!opened.ok()) return opened.status();
     FdCloser fd(*opened);
-    std::string contents(size, '\0');
-    absl::StatusOr<std::size_t> read =
-        ReadFully(fd.get(), contents.data(), size, path);
-    if (!read.ok()) return read.status();
-    contents.resize(*read);
-    return contents;
+    return ReadToString(fd.get(), size, path);
   }
 
   absl::StatusOr<std::unique_ptr<FileContents>> MapFile(
@@ -209,7 +226,7 @@ class Posix : public FileSystem {
     if (!opened.ok()) return opened.status();
     FdCloser fd(*opened);
     // mmap cannot map an empty file.
-    if (size == 0) return FileSystem::ReadContents(path);
+    if (size == 0) return std::make_unique<StringContents>(std::string());
     void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
                            fd.get(), 0);
     if (address == MAP_FAILED) return PosixError(errno, "cannot map", path);
@@ -224,7 +241,11 @@ class Posix : public FileSystem {
     FdCloser fd(*opened);
     // Smaller files go to the heap, whose pages earlier files freed: a huge
     // page of their own would cost more to clear than they do to read.
-    if (size < kHugePageSize) return FileSystem::ReadContents(path);
+    if (size < kHugePageSize) {
+      absl::StatusOr<std::string> contents = ReadToString(fd.get(), size, path);
+      if (!contents.ok()) return contents.status();
+      return std::make_unique<StringContents>(*std::move(contents));
+    }
     void* address = MapBulk(size);
     if (address == nullptr) {
       return PosixError(errno, "cannot allocate memory to read", path);
@@ -367,15 +388,6 @@ absl::StatusOr<std::unique_ptr<FileContents>> FileSystem::MapFile(
 
 absl::StatusOr<std::unique_ptr<FileContents>> FileSystem::ReadContents(
     const std::string& path) {
-  class StringContents : public FileContents {
-   public:
-    explicit StringContents(std::string contents)
-        : contents_(std::move(contents)) {}
-    std::string_view data() const override { return contents_; }
-
-   private:
-    const std::string contents_;
-  };
   absl::StatusOr<std::string> contents = ReadFile(path);
   if (!contents.ok()) return contents.status();
   return std::make_unique<StringContents>(*std::move(contents));
