@@ -85,4 +85,12 @@ void Record::set_pending(bool pending) const {
   }
 }
 
+void Record::set_indexed(bool indexed) const {
+  if (indexed) {
+    state_.fetch_or(kIndexedBit, std::memory_order_relaxed);
+  } else {
+    state_.fetch_and(~kIndexedBit, std::memory_order_relaxed);
+  }
+}
+
 }  // namespace dskv

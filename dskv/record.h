@@ -86,13 +86,23 @@ class Record {
   }
   void set_pending(bool pending) const;
 
+  // Whether a collection's OrderedIndex may point at the record (see
+  // ShardMap): it must then outlive its replacement until the index learns
+  // of it. Read and written only under the lock of the shard that holds the
+  // record.
+  bool indexed() const {
+    return (state_.load(std::memory_order_relaxed) & kIndexedBit) != 0;
+  }
+  void set_indexed(bool indexed) const;
+
  private:
-  // The reference count and two flags share one word so that a record's
+  // The reference count and three flags share one word so that a record's
   // header is 4 bytes: small records then fit malloc's next-smaller size
-  // class. 2^30 references are more than any program holds.
+  // class. 2^29 references are more than any program holds.
   static constexpr std::uint32_t kPendingBit = 0x80000000u;
   static constexpr std::uint32_t kArenaBit = 0x40000000u;  // Not malloc'd.
-  static constexpr std::uint32_t kRefMask = 0x3FFFFFFFu;
+  static constexpr std::uint32_t kIndexedBit = 0x20000000u;
+  static constexpr std::uint32_t kRefMask = 0x1FFFFFFFu;
 
   explicit Record(std::uint32_t state) : state_(state) {}
   static Record* New(std::uint8_t type, std::string_view member,

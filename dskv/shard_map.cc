@@ -48,7 +48,14 @@ ShardMap::Collection& ShardMap::FindOrAddCollection(Shard& shard,
                                                     std::size_t hash) {
   auto c = shard.collections.find(name, hash);
   if (c == shard.collections.end()) {
-    auto added = std::make_unique<Collection>(name);
+    std::shared_ptr<CollectionOrder> order;
+    {
+      std::lock_guard lock(orders_mu_);
+      std::shared_ptr<CollectionOrder>& slot = orders_[name];
+      if (slot == nullptr) slot = std::make_shared<CollectionOrder>();
+      order = slot;
+    }
+    auto added = std::make_unique<Collection>(name, std::move(order));
     const std::string_view key = added->name;  // Lives as long as the entry.
     c = shard.collections.emplace(key, std::move(added)).first;
   }
@@ -97,6 +104,48 @@ void ShardMap::NoteChange() {
                                            std::memory_order_relaxed);
 }
 
+std::shared_ptr<ShardMap::CollectionOrder> ShardMap::FindOrder(
+    std::string_view name) const {
+  std::lock_guard lock(orders_mu_);
+  auto it = orders_.find(name);
+  return it == orders_.end() ? nullptr : it->second;
+}
+
+void ShardMap::ForgetOrderIfUnused(std::string_view name) {
+  std::shared_ptr<CollectionOrder> forgotten;  // Freed after the lock.
+  std::lock_guard lock(orders_mu_);
+  auto it = orders_.find(name);
+  // Only the map holds it: no shard has the collection, no Scan reads it.
+  if (it != orders_.end() && it->second.use_count() == 1) {
+    forgotten = std::move(it->second);
+    orders_.erase(it);
+  }
+}
+
+RecordRef ShardMap::NoteForOrder(Collection& collection, const Record* record,
+                                 RecordRef replaced) {
+  CollectionOrder& order = *collection.order;
+  if (!order.built.load(std::memory_order_relaxed)) return replaced;
+  bool noted = false;
+  // A Record that replaces a tombstone is new to an index that has taken
+  // the delete.
+  if ((replaced.get() == nullptr || replaced->is_tombstone()) &&
+      !record->is_tombstone()) {
+    record->set_indexed(true);
+    collection.unordered.push_back(record);
+    noted = true;
+  } else if (replaced->indexed()) {
+    // The index points at it: it must live until the index is told.
+    replaced->set_indexed(false);
+    collection.retired.push_back(std::move(replaced));
+    noted = true;
+  }
+  if (noted && !order.stale.load(std::memory_order_relaxed)) {
+    order.stale.store(true, std::memory_order_relaxed);
+  }
+  return replaced;
+}
+
 RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
                             std::size_t member_hash, const Record* record) {
   Count(shard, collection, record, +1);
@@ -107,7 +156,7 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
     record->set_pending(true);
     shard.dirty.push_back({&collection, RecordRef::Share(record)});
     AddUnwritten(shard, unwritten);
-    return RecordRef();
+    return NoteForOrder(collection, record, RecordRef());
   }
   RecordRef replaced(*it);  // Adopts the map's reference.
   Count(shard, collection, replaced.get(), -1);
@@ -123,7 +172,7 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
     shard.dirty.push_back({&collection, RecordRef::Share(record)});
   }
   AddUnwritten(shard, unwritten);
-  return replaced;
+  return NoteForOrder(collection, record, std::move(replaced));
 }
 
 template <typename Read>
@@ -236,26 +285,165 @@ absl::Status ShardMap::Delete(KeyRef key) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ShardMap::Records> ShardMap::GetAll(
-    std::string_view collection) const {
-  const std::size_t hash = StringHash()(collection);
-  Records records;
+void ShardMap::BringUpToDate(std::string_view name, std::size_t hash,
+                             CollectionOrder& order) const {
+  if (!order.built.load(std::memory_order_relaxed)) {
+    // Writers list their changes from now on; each shard's lock orders that
+    // against the walk below, so no change escapes both.
+    order.built.store(true, std::memory_order_relaxed);
+    std::vector<const Record*> members;
+    for (std::size_t i = 0; i < shard_count(); ++i) {
+      Shard& shard = shards_[i];
+      std::unique_lock lock(shard.mu);
+      auto c = shard.collections.find(name, hash);
+      if (c == shard.collections.end()) continue;
+      for (const Record* record : c->second->members) {
+        if (record->is_tombstone()) continue;
+        record->set_indexed(true);
+        members.push_back(record);
+      }
+    }
+    // A Record replaced since is retired: alive until the lists are taken
+    // below, under order.mu, which the caller holds.
+    order.index.UpsertAll(members);
+  }
+  order.stale.store(false, std::memory_order_relaxed);
+  // New members are upserted together, after the shards' locks: each is
+  // kept alive by its shard (as a member or retired) until the retired
+  // Records taken here are released, at the end.
+  std::vector<const Record*> added;
+  std::vector<RecordRef> retired;
   for (std::size_t i = 0; i < shard_count(); ++i) {
-    const Shard& shard = shards_[i];
-    std::shared_lock lock(shard.mu);
-    if (shard.closed) return ClosedError();
-    auto c = shard.collections.find(collection, hash);
-    if (c == shard.collections.end()) continue;
-    for (const Record* record : c->second->members) {
-      if (!record->is_tombstone()) records.push_back(RecordRef::Share(record));
+    Shard& shard = shards_[i];
+    std::unique_lock lock(shard.mu);
+    auto c = shard.collections.find(name, hash);
+    if (c == shard.collections.end() || c->second->order.get() != &order ||
+        !c->second->has_unordered_changes()) {
+      continue;
+    }
+    Collection& collection = *c->second;
+    // Still marked: still the member's Record. Otherwise a retired Record
+    // of the member is listed too.
+    for (const Record* record : collection.unordered) {
+      if (record->indexed()) added.push_back(record);
+    }
+    collection.unordered.clear();
+    // Each member's entry is made to name its current Record, or removed.
+    for (RecordRef& record : collection.retired) {
+      auto m = collection.members.find(record->member());
+      if (m != collection.members.end() && !(*m)->is_tombstone()) {
+        (*m)->set_indexed(true);
+        order.index.Upsert(*m);
+      } else {
+        order.index.Erase(record->member());
+      }
+      retired.push_back(std::move(record));
+    }
+    collection.retired.clear();
+    // Drain leaves an emptied Collection in place while it lists changes.
+    // With no members, no dirty entry names it either.
+    if (collection.members.empty()) shard.collections.erase(c);
+  }
+  order.index.UpsertAll(added);
+}
+
+RecordRef ShardMap::Resolve(std::string_view collection, std::size_t hash,
+                            const Record* record) const {
+  const KeyHashes hashes{hash, StringHash()(record->member())};
+  const Shard& shard = ShardFor(hashes);
+  std::shared_lock lock(shard.mu);
+  // Still marked: no write replaced it since the index took it.
+  if (record->indexed()) return RecordRef::Share(record);
+  auto c = shard.collections.find(collection, hashes.collection);
+  if (c == shard.collections.end()) return RecordRef();
+  const auto& members = c->second->members;
+  auto m = members.find(record->member(), hashes.member);
+  if (m == members.end() || (*m)->is_tombstone()) return RecordRef();
+  return RecordRef::Share(*m);
+}
+
+namespace {
+
+// The smallest string greater than every string that begins with `prefix`;
+// empty if there is none (the prefix is all 0xFF bytes).
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) {
+    end.pop_back();
+  }
+  if (!end.empty()) end.back() = static_cast<char>(end.back() + 1);
+  return end;
+}
+
+}  // namespace
+
+absl::StatusOr<ShardMap::ScanResult> ShardMap::Scan(
+    std::string_view collection, const ScanOptions& options) const {
+  if (closed_.load(std::memory_order_acquire)) return ClosedError();
+  ScanResult result;
+  // [lower, upper), upper empty for no bound.
+  std::string_view lower =
+      std::max<std::string_view>(options.start, options.prefix);
+  std::string upper = options.end;
+  if (!options.prefix.empty()) {
+    std::string prefix_end = PrefixEnd(options.prefix);
+    if (!prefix_end.empty() && (upper.empty() || prefix_end < upper)) {
+      upper = std::move(prefix_end);
     }
   }
-  return records;
+  if (!upper.empty() && lower >= upper) return result;
+
+  const std::shared_ptr<CollectionOrder> order = FindOrder(collection);
+  if (order == nullptr) return result;
+  const std::size_t hash = StringHash()(collection);
+  if (!order->built.load(std::memory_order_relaxed) ||
+      order->stale.load(std::memory_order_relaxed)) {
+    std::unique_lock lock(order->mu);
+    BringUpToDate(collection, hash, *order);
+  }
+  std::shared_lock lock(order->mu);
+  const OrderedIndex& index = order->index;
+  const std::size_t limit = options.limit;
+  // Adds the member of `entry` if it is still there; returns false once the
+  // page is full and `next` is set.
+  auto visit = [&](const OrderedIndex::Entry& entry) {
+    RecordRef current = Resolve(collection, hash, entry.record);
+    if (current.get() == nullptr) return true;
+    if (limit != 0 && result.records.size() == limit) {
+      result.next =
+          options.reverse ? result.records.back()->member() : current->member();
+      return false;
+    }
+    result.records.push_back(std::move(current));
+    return true;
+  };
+  if (!options.reverse) {
+    for (auto it = index.LowerBound(lower); it != index.end(); ++it) {
+      if (!upper.empty() && it->member() >= upper) break;
+      if (!visit(*it)) break;
+    }
+  } else {
+    auto it = upper.empty() ? index.end() : index.LowerBound(upper);
+    while (it != index.begin()) {
+      --it;
+      if (it->member() < lower) break;
+      if (!visit(*it)) break;
+    }
+  }
+  return result;
 }
 
 absl::Status ShardMap::DeleteAll(std::string_view collection) {
   const std::size_t hash = StringHash()(collection);
   std::lock_guard walk(walk_mu_);
+  // Held through the walk: no Scan reads the index while the Records it
+  // points at are freed.
+  const std::shared_ptr<CollectionOrder> order = FindOrder(collection);
+  std::unique_lock<std::shared_mutex> order_lock;
+  if (order != nullptr) {
+    order_lock = std::unique_lock(order->mu);
+    order->index.Clear();
+  }
   bool changed = false;
   for (std::size_t i = 0; i < shard_count(); ++i) {
     Shard& shard = shards_[i];
@@ -288,15 +476,18 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
     shard.dirty.erase(listed, shard.dirty.end());
     changed = true;
   }
+  if (order_lock.owns_lock()) order_lock.unlock();
   if (changed) {
     cleared_.emplace(collection);
     NoteChange();
   }
+  ForgetOrderIfUnused(collection);
   return absl::OkStatus();
 }
 
 void ShardMap::Close() {
   std::lock_guard walk(walk_mu_);
+  closed_.store(true, std::memory_order_release);
   for (std::size_t i = 0; i < shard_count(); ++i) {
     std::unique_lock lock(shards_[i].mu);
     shards_[i].closed = true;
@@ -332,6 +523,7 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
         std::chrono::steady_clock::duration(ns));
   }
   snapshot.cleared.swap(cleared_);
+  std::vector<std::string> emptied_names;
   for (std::size_t i = 0; i < shard_count(); ++i) {
     Shard& shard = shards_[i];
     std::vector<DirtyEntry> dirty;  // Released after the lock.
@@ -363,9 +555,13 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
       }
     }
     for (Collection* collection : emptied) {
+      // Retired Records may be all that keeps the index's pointers valid.
+      if (collection->has_unordered_changes()) continue;
+      emptied_names.push_back(collection->name);
       shard.collections.erase(collection->name);
     }
   }
+  for (const std::string& name : emptied_names) ForgetOrderIfUnused(name);
   return snapshot;
 }
 

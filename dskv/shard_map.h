@@ -22,6 +22,21 @@
 // Drain() visits every shard under its lock, so its snapshot holds every
 // change that completed before it started.
 //
+// Ordering: Scan reads a collection in member order from its OrderedIndex,
+// one per collection, built by the collection's first Scan: collections
+// never scanned cost nothing. Writers do not touch the index, so that a hot
+// collection's writers do not meet on it and a Put pays no ordered insert.
+// Instead, once the index is built, a writer lists the change in its shard's
+// Collection: a new member's Record in `unordered`, and a replaced Record the
+// index may point at (Record::indexed) in `retired`, which keeps it alive.
+// The next Scan brings the index up to date from these lists under the
+// index's exclusive lock. Every pointer in an index therefore names a live
+// Record of its member: the current one (still marked indexed) or a retired
+// one, and the scan then looks the current one up under the shard's lock.
+//
+// Lock order: walk_mu_, then an index's mutex, then a shard's, then
+// orders_mu_.
+//
 // Unwritten bytes: the file size of every pending Record, plus what the
 // janitor drained and has not yet released (ReleaseUnwritten) once written.
 // A Record that replaces a pending one takes its place in the count, so
@@ -56,6 +71,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "dskv/key.h"
+#include "dskv/ordered_index.h"
 #include "dskv/record.h"
 #include "dskv/store.h"
 #include "dskv/string_hash.h"
@@ -118,8 +134,17 @@ class ShardMap {
   // Removes `key`, if present, and marks it dirty.
   absl::Status Delete(KeyRef key);
 
-  // Returns the Records of `collection`, in no particular order.
-  absl::StatusOr<Records> GetAll(std::string_view collection) const;
+  // What Scan found: up to the limit's Records, in scan order, and where
+  // the next page starts (ScanPage::next).
+  struct ScanResult {
+    Records records;
+    std::string next;
+  };
+
+  // Reads the members of `collection` in the range `options` describes (the
+  // values too, ScanOptions::members_only notwithstanding), in member order.
+  absl::StatusOr<ScanResult> Scan(std::string_view collection,
+                                  const ScanOptions& options) const;
 
   // Removes every member of `collection`. Atomic with respect to Close and
   // Drain: either sees none or all of it.
@@ -185,15 +210,37 @@ class ShardMap {
     }
   };
 
+  // A collection's order, shared by the Collections that hold its members
+  // in each shard.
+  struct CollectionOrder {
+    mutable std::shared_mutex mu;
+    OrderedIndex index ABSL_GUARDED_BY(mu);
+    // Set by the first Scan, before it visits the shards: from then on,
+    // writers list their changes for the index. Read under a shard's lock.
+    std::atomic<bool> built{false};
+    // Whether some shard lists changes the index has not taken yet.
+    std::atomic<bool> stale{false};
+  };
+
   // The members of one collection that hash to one shard.
   struct Collection {
-    explicit Collection(std::string_view name) : name(name) {}
+    Collection(std::string_view name, std::shared_ptr<CollectionOrder> order)
+        : name(name), order(std::move(order)) {}
     ~Collection();
     const std::string name;
+    const std::shared_ptr<CollectionOrder> order;
     // Holds one reference to each Record; tombstones stay until drained.
     absl::flat_hash_set<const Record*, MemberHash, MemberEq> members;
     std::uint64_t live = 0;   // Members that are not tombstones.
     std::uint64_t bytes = 0;  // Their members' and values' bytes.
+    // Changes the built index has not taken yet (see "Ordering" above): the
+    // Records of new members, alive as members or in `retired`, and
+    // replaced Records the index may point at.
+    std::vector<const Record*> unordered;
+    std::vector<RecordRef> retired;
+    bool has_unordered_changes() const {
+      return !unordered.empty() || !retired.empty();
+    }
   };
 
   // A changed member, named by the Record it held when it was listed: the
@@ -248,8 +295,32 @@ class ShardMap {
 
   // The collection `name` in `shard`, whose lock the caller holds
   // exclusively; added if missing.
-  static Collection& FindOrAddCollection(Shard& shard, std::string_view name,
-                                         std::size_t hash);
+  Collection& FindOrAddCollection(Shard& shard, std::string_view name,
+                                  std::size_t hash);
+
+  // The order of collection `name`, shared by its Collections; null if no
+  // shard holds the collection.
+  std::shared_ptr<CollectionOrder> FindOrder(std::string_view name) const;
+  // Forgets the order of `name` if no shard holds the collection any more.
+  void ForgetOrderIfUnused(std::string_view name);
+
+  // Lists the change of `collection` from `replaced` (null for a new
+  // member) to `record` for its index, if built: a live Record that replaces
+  // nothing or a tombstone, or an indexed Record replaced. Returns what the
+  // caller must release: `replaced`, unless the index keeps it.
+  static RecordRef NoteForOrder(Collection& collection, const Record* record,
+                                RecordRef replaced);
+
+  // Builds `order`'s index if it is not built, and gives it the changes the
+  // shards list. The caller holds order.mu exclusively.
+  void BringUpToDate(std::string_view name, std::size_t hash,
+                     CollectionOrder& order) const;
+
+  // The Record to return for index entry `record` of `collection` (the
+  // current one of its member), with a reference; null if the member is
+  // gone. The caller holds the index's mutex.
+  RecordRef Resolve(std::string_view collection, std::size_t hash,
+                    const Record* record) const;
 
   // Counts `record` in or out of the totals of `collection` and `shard`.
   static void Count(Shard& shard, Collection& collection, const Record* record,
@@ -275,6 +346,15 @@ class ShardMap {
   mutable std::mutex walk_mu_;
   absl::flat_hash_set<std::string, StringHash, StringEq> cleared_
       ABSL_GUARDED_BY(walk_mu_);
+
+  // Guards orders_; never held while taking another lock.
+  mutable std::mutex orders_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<CollectionOrder>, StringHash,
+                      StringEq>
+      orders_ ABSL_GUARDED_BY(orders_mu_);
+
+  // Set by Close, for the operations that have no shard to ask first.
+  std::atomic<bool> closed_{false};
 
   // The published unwritten bytes; may dip below zero between drains.
   std::atomic<std::int64_t> unwritten_bytes_{0};

@@ -167,34 +167,49 @@ absl::StatusOr<SharedValue> Store::GetShared(std::string_view key) const {
   return SharedValue(record->release());
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::GetAll(
-    std::string_view collection) const {
-  absl::StatusOr<std::vector<SharedValue>> shared = GetAllShared(collection);
+absl::StatusOr<ScanPage> Store::Scan(std::string_view collection,
+                                     const ScanOptions& options) const {
+  absl::StatusOr<SharedScanPage> shared = ScanShared(collection, options);
   if (!shared.ok()) return shared.status();
   // Copied outside the shards' locks.
-  std::vector<std::pair<std::string, std::string>> pairs;
-  pairs.reserve(shared->size());
-  for (const SharedValue& value : *shared) {
-    pairs.emplace_back(value.member(), value.value());
+  ScanPage page;
+  page.items.reserve(shared->items.size());
+  for (const SharedValue& item : shared->items) {
+    page.items.emplace_back(item.member(), options.members_only
+                                               ? std::string_view()
+                                               : item.value());
   }
-  return pairs;
+  page.next = std::move(shared->next);
+  return page;
+}
+
+absl::StatusOr<SharedScanPage> Store::ScanShared(
+    std::string_view collection, const ScanOptions& options) const {
+  if (absl::Status s = ValidateCollection(collection); !s.ok()) return s;
+  absl::StatusOr<ShardMap::ScanResult> result =
+      impl_->map_.Scan(collection, options);
+  if (!result.ok()) return result.status();
+  SharedScanPage page;
+  page.items.reserve(result->records.size());
+  for (RecordRef& record : result->records) {
+    page.items.push_back(SharedValue(record.release()));
+  }
+  page.next = std::move(result->next);
+  return page;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::GetAll(
+    std::string_view collection) const {
+  absl::StatusOr<ScanPage> page = Scan(collection);
+  if (!page.ok()) return page.status();
+  return std::move(page->items);
 }
 
 absl::StatusOr<std::vector<SharedValue>> Store::GetAllShared(
     std::string_view collection) const {
-  if (absl::Status s = ValidateCollection(collection); !s.ok()) return s;
-  absl::StatusOr<ShardMap::Records> records = impl_->map_.GetAll(collection);
-  if (!records.ok()) return records.status();
-  std::vector<SharedValue> shared;
-  shared.reserve(records->size());
-  for (RecordRef& record : *records) {
-    shared.push_back(SharedValue(record.release()));
-  }
-  std::sort(shared.begin(), shared.end(),
-            [](const SharedValue& a, const SharedValue& b) {
-              return a.member() < b.member();
-            });
-  return shared;
+  absl::StatusOr<SharedScanPage> page = ScanShared(collection);
+  if (!page.ok()) return page.status();
+  return std::move(page->items);
 }
 
 absl::StatusOr<std::vector<CollectionInfo>> Store::ListCollections() const {

@@ -177,6 +177,35 @@ struct CollectionInfo {
   std::uint64_t bytes = 0;  // Of its members and values.
 };
 
+// Which members of a collection Store::Scan reads, and how many. Members
+// are ordered by their bytes, compared as unsigned (as GetAll sorts them).
+struct ScanOptions {
+  // Only members >= start ("" = from the smallest).
+  std::string start;
+  // Only members < end ("" = no upper bound). A start >= end (both set)
+  // selects nothing.
+  std::string end;
+  // Only members beginning with prefix, within start and end too.
+  std::string prefix;
+  // At most this many items; 0 = no limit.
+  std::size_t limit = 0;
+  // Largest member first.
+  bool reverse = false;
+  // Leave the values empty (the members alone, as kvlayer's scan_keys).
+  bool members_only = false;
+};
+
+// One page of a Scan.
+struct ScanPage {
+  // (member, value) pairs, in scan order.
+  std::vector<std::pair<std::string, std::string>> items;
+  // Where the following page starts: pass it as ScanOptions::start (forward)
+  // or as ScanOptions::end (reverse), with the other options unchanged.
+  // Empty when nothing in the range is left. Forward, it is the first member
+  // not returned; in reverse, the last member returned (end is exclusive).
+  std::string next;
+};
+
 // A read-only reference to a value in a store, from Store::GetShared. The
 // value's bytes are shared with the store, not copied. They stay valid and
 // unchanged for the handle's lifetime, even if the key is later overwritten
@@ -201,6 +230,15 @@ class SharedValue {
   explicit SharedValue(const Record* record) : record_(record) {}
 
   const Record* record_ = nullptr;
+};
+
+// One page of a Store::ScanShared: as ScanPage, with values shared rather
+// than copied.
+struct SharedScanPage {
+  // In scan order. With ScanOptions::members_only the values are still
+  // there: sharing them costs nothing.
+  std::vector<SharedValue> items;
+  std::string next;  // As ScanPage::next.
 };
 
 // A store of collections of (member, value) pairs, opened on one directory.
@@ -243,14 +281,35 @@ class Store {
   // time whatever the value's size. See SharedValue.
   absl::StatusOr<SharedValue> GetShared(std::string_view key) const;
 
-  // Returns every (member, value) pair of `collection`, sorted by the bytes of
-  // the member. A collection with no members gives an empty vector.
+  // Returns the (member, value) pairs of `collection` that `options` select,
+  // in member order (largest first if ScanOptions::reverse), at most
+  // ScanOptions::limit of them, and where the next page starts. A page of k
+  // members costs O(log n + k) in a collection of n. A collection with no
+  // members, or a range with none, gives an empty page.
   //
-  // The result is not a snapshot: writes made while GetAll runs may or may
-  // not be seen, each pair on its own.
+  // The page is not a snapshot: writes made while Scan runs may or may not be
+  // seen, each pair on its own. Paging with ScanPage::next while others
+  // write never skips or repeats a member that exists, unchanged, for the
+  // whole walk.
+  //
+  // A collection's first Scan (after Open too) orders it, in O(n log n);
+  // later Scans order only what changed since the one before.
   //
   // Errors: InvalidArgument if `collection` is not a valid collection name
   // (for example, it holds a '/'); FailedPrecondition after Close.
+  absl::StatusOr<ScanPage> Scan(std::string_view collection,
+                                const ScanOptions& options = {}) const;
+
+  // As Scan, but shares the stored members and values instead of copying
+  // them (see SharedValue).
+  absl::StatusOr<SharedScanPage> ScanShared(
+      std::string_view collection, const ScanOptions& options = {}) const;
+
+  // Returns every (member, value) pair of `collection`, sorted by the bytes of
+  // the member: a Scan with default options. A collection with no members
+  // gives an empty vector. Not a snapshot, as Scan.
+  //
+  // Errors: as Scan.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> GetAll(
       std::string_view collection) const;
 

@@ -25,6 +25,9 @@ Command LsCommand();
 Command GetCommand();
 Command StatsCommand();
 
+// tools/scan_command.cc
+Command ScanCommand();
+
 // tools/write_commands.cc
 Command PutCommand();
 Command DelCommand();

@@ -34,19 +34,23 @@ absl::StatusOr<std::vector<CollectionInfo>> CollectionsToDump(
 
 absl::Status DumpCollection(const Store& store, const CollectionInfo& info,
                             Output& out, Progress& progress) {
-  // Shared, not copied: a large collection costs a reference per member.
-  // Sorted by member.
-  absl::StatusOr<std::vector<SharedValue>> members =
-      store.GetAllShared(info.name);
-  if (!members.ok()) return members.status();
+  // A page at a time, in member order, values shared rather than copied:
+  // memory stays bounded however large the collection.
+  ScanOptions options;
+  options.limit = 4096;
   std::string line;
-  for (const SharedValue& member : *members) {
-    line = EncodeDumpLine(info.name, member.member(), member.value());
-    line += '\n';
-    if (absl::Status s = out.Write(line); !s.ok()) return s;
-    progress.Add(1);
+  while (true) {
+    absl::StatusOr<SharedScanPage> page = store.ScanShared(info.name, options);
+    if (!page.ok()) return page.status();
+    for (const SharedValue& member : page->items) {
+      line = EncodeDumpLine(info.name, member.member(), member.value());
+      line += '\n';
+      if (absl::Status s = out.Write(line); !s.ok()) return s;
+      progress.Add(1);
+    }
+    if (page->next.empty()) return absl::OkStatus();
+    options.start = std::move(page->next);
   }
-  return absl::OkStatus();
 }
 
 absl::Status RunDump(const Invocation& invocation) {

@@ -23,9 +23,10 @@ namespace dskv::tool {
 namespace {
 
 std::vector<Command> AllCommands() {
-  return {LsCommand(),        GetCommand(),     PutCommand(),   DelCommand(),
-          DeleteAllCommand(), DumpCommand(),    LoadCommand(),  VerifyCommand(),
-          RepairCommand(),    CompactCommand(), StatsCommand(), BenchCommand()};
+  return {LsCommand(),     GetCommand(),       ScanCommand(),    PutCommand(),
+          DelCommand(),    DeleteAllCommand(), DumpCommand(),    LoadCommand(),
+          VerifyCommand(), RepairCommand(),    CompactCommand(), StatsCommand(),
+          BenchCommand()};
 }
 
 std::string MainUsage(const std::vector<Command>& commands) {

@@ -59,10 +59,38 @@ std::string CollectionsJson(const std::vector<CollectionInfo>& collections) {
   return JsonArray(elements) + "\n";
 }
 
+// The members of one collection, in order, a page at a time.
+absl::Status ListMembers(const Store& store, const std::string& collection,
+                         bool json) {
+  ScanOptions options;
+  options.limit = 4096;
+  options.members_only = true;
+  std::vector<std::string> elements;  // For --json.
+  while (true) {
+    absl::StatusOr<ScanPage> page = store.Scan(collection, options);
+    if (!page.ok()) return page.status();
+    std::string text;
+    for (const auto& [member, value] : page->items) {
+      if (json) {
+        elements.push_back(JsonObject().AddBytes("member", member).Build());
+      } else {
+        text += DisplayName(member) + "\n";
+      }
+    }
+    if (absl::Status s = WriteStdout(text); !s.ok()) return s;
+    if (page->next.empty()) break;
+    options.start = std::move(page->next);
+  }
+  return json ? WriteStdout(JsonArray(elements) + "\n") : absl::OkStatus();
+}
+
 absl::Status RunLs(const Invocation& invocation) {
   absl::StatusOr<std::unique_ptr<Store>> store =
       OpenReadOnly(invocation.store_dir(), invocation.command());
   if (!store.ok()) return store.status();
+  if (invocation.args().size() > 1) {
+    return ListMembers(**store, invocation.args()[1], invocation.json());
+  }
   absl::StatusOr<std::vector<CollectionInfo>> collections =
       (*store)->ListCollections();
   if (!collections.ok()) return collections.status();
@@ -160,18 +188,24 @@ absl::Status RunStats(const Invocation& invocation) {
 Command LsCommand() {
   return {
       .name = "ls",
-      .summary = "list the collections, with their keys and bytes",
-      .synopsis = "ls [--json] STORE_DIR",
+      .summary = "list the collections, or one collection's members",
+      .synopsis = "ls [--json] STORE_DIR [COLLECTION]",
       .description = fmt::format(
           "Lists every collection that has keys, sorted by name, with its\n"
           "number of keys and the bytes of its members and values, then the\n"
-          "totals. Names that are not printable UTF-8 are shown quoted, with\n"
+          "totals. With COLLECTION, lists its members instead, one per line,\n"
+          "in the order of their bytes (see 'dskv help scan' for ranges and\n"
+          "pages). Names that are not printable UTF-8 are shown quoted, with\n"
           "escapes.\n\n{}\n"
           "  --json  print a JSON array instead: [{{\"name\":...,\"keys\":N,"
-          "\"bytes\":N}},...];\n"
-          "          a name that is not UTF-8 is given as \"name_base64\".\n",
+          "\"bytes\":N}},...],\n"
+          "          or with COLLECTION [{{\"member\":...}},...]; a name that"
+          " is not\n"
+          "          UTF-8 is given as \"name_base64\" (\"member_base64\").\n",
           kReadOnlyNote),
       .flags = {kJsonFlag},
+      .max_args = 2,
+      .arg_kinds = {ArgKind::kAny, ArgKind::kCollection},
       .run = RunLs,
   };
 }

@@ -1,5 +1,5 @@
 // The dskv tool end to end, as an operator runs it: help and usage errors,
-// ls, get, put, del, delete-all, stats, compact and bench, and what the
+// ls, get, scan, put, del, delete-all, stats, compact and bench, and what the
 // commands do while another process has the store open.
 
 #include <unistd.h>
@@ -21,8 +21,8 @@ namespace dskv_test {
 namespace {
 
 const std::vector<std::string> kCommands = {
-    "ls",   "get",    "put",    "del",     "delete-all", "dump",
-    "load", "verify", "repair", "compact", "stats",      "bench"};
+    "ls",   "get",    "scan",   "put",     "del",   "delete-all", "dump",
+    "load", "verify", "repair", "compact", "stats", "bench"};
 
 bool Contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
@@ -108,7 +108,7 @@ TEST_F(CliTest, UsageErrorsExitTwoWithAHintOnStderr) {
   }
   EXPECT_FALSE(std::filesystem::exists(store()))
       << "a rejected command line created the store";
-  const ToolRun run = RunDskv({"ls", store(), "extra"});
+  const ToolRun run = RunDskv({"ls", store(), "c", "extra"});
   EXPECT_TRUE(Contains(run.err, "Run 'dskv help ls' for usage.")) << run;
 }
 
@@ -260,6 +260,61 @@ TEST_F(CliTest, LsListsCollectionsSortedWithTotals) {
             "{\"name_base64\":\"Ymlu/w==\",\"keys\":1,\"bytes\":2},"
             "{\"name\":\"with space\",\"keys\":1,\"bytes\":1},"
             "{\"name\":\"zeta\",\"keys\":1,\"bytes\":4}]\n");
+}
+
+TEST_F(CliTest, LsWithACollectionListsItsMembersInOrder) {
+  ASSERT_NO_FATAL_FAILURE(
+      MakeStore({{"c/b", "2"}, {"c/a", "1"}, {"c/x y", "3"}, {"d/z", "4"}}));
+  ToolRun run = RunDskv({"ls", store(), "c"});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(run.out, "a\nb\n\"x y\"\n");
+  run = RunDskv({"ls", "--json", store(), "c"});
+  EXPECT_EQ(run.out,
+            "[{\"member\":\"a\"},{\"member\":\"b\"},"
+            "{\"member\":\"x y\"}]\n");
+  run = RunDskv({"ls", store(), "missing"});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(run.out, "");
+}
+
+TEST_F(CliTest, ScanSelectsRangesAndPages) {
+  ASSERT_NO_FATAL_FAILURE(MakeStore({{"c/a", "1"},
+                                     {"c/ab", "2"},
+                                     {"c/b", "3"},
+                                     {"c/c", "4"},
+                                     {std::string("c/\xff"), "5"}}));
+  ToolRun run = RunDskv({"scan", store(), "c"});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(run.out, "a\t1\nab\t2\nb\t3\nc\t4\n\"\\xff\"\t5\n");
+  EXPECT_EQ(run.err, "");
+
+  run = RunDskv({"scan", "--limit=2", store(), "c"});
+  EXPECT_EQ(run.out, "a\t1\nab\t2\n");
+  EXPECT_TRUE(Contains(run.err, "next: b")) << run;
+  run = RunDskv({"scan", "--limit=2", "--start=b", store(), "c"});
+  EXPECT_EQ(run.out, "b\t3\nc\t4\n");
+
+  run = RunDskv({"scan", "--prefix=a", "--members-only", store(), "c"});
+  EXPECT_EQ(run.out, "a\nab\n");
+  run = RunDskv({"scan", "--start=ab", "--end=c", store(), "c"});
+  EXPECT_EQ(run.out, "ab\t2\nb\t3\n");
+
+  run = RunDskv({"scan", "--reverse", "--limit=2", "--json", store(), "c"});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(run.out,
+            "{\"items\":[{\"member_base64\":\"/w==\",\"value\":\"5\"},"
+            "{\"member\":\"c\",\"value\":\"4\"}],\"next\":\"c\"}\n");
+  run = RunDskv({"scan", "--reverse", "--end=c", "--json", store(), "c"});
+  EXPECT_EQ(run.out,
+            "{\"items\":[{\"member\":\"b\",\"value\":\"3\"},"
+            "{\"member\":\"ab\",\"value\":\"2\"},"
+            "{\"member\":\"a\",\"value\":\"1\"}],\"next\":\"\"}\n");
+
+  run = RunDskv({"scan", "--limit=-1", store(), "c"});
+  EXPECT_EQ(run.exit_code, 2) << run;
+  EXPECT_TRUE(Contains(run.err, "--limit")) << run;
+  run = RunDskv({"scan", store(), "a/b"});
+  EXPECT_EQ(run.exit_code, 2) << run;
 }
 
 TEST_F(CliTest, DelAndDeleteAll) {
