@@ -3,8 +3,13 @@
 #include <fmt/format.h>
 
 #include "dskv/store.h"
+#include "persist/format.h"
 
 namespace dskv {
+
+// Every key the store accepts fits its files.
+static_assert(kMaxCollectionSize == format::kMaxNameSize);
+static_assert(kMaxMemberSize == format::kMaxMemberSize);
 
 // Keys may be up to 64 KiB of binary bytes; error messages show a readable,
 // bounded prefix.

@@ -74,7 +74,7 @@
 #include "dskv/ordered_index.h"
 #include "dskv/record.h"
 #include "dskv/store.h"
-#include "dskv/string_hash.h"
+#include "base/string_hash.h"
 
 namespace dskv {
 

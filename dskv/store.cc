@@ -11,8 +11,8 @@
 #include "dskv/shard_map.h"
 #include "dskv/store_internal.h"
 #include "persist/file_system.h"
-#include "persist/janitor.h"
-#include "persist/loader.h"
+#include "dskv/janitor.h"
+#include "dskv/loader.h"
 
 namespace dskv {
 namespace {

@@ -1,5 +1,8 @@
 #include "persist/collection_file.h"
 
+#include <fmt/format.h>
+
+#include "persist/collection_reader.h"
 #include "persist/format.h"
 #include "persist/record_batch.h"
 
@@ -9,18 +12,19 @@ namespace {
 // Rewrites are written in batches of about this many bytes.
 constexpr std::uint64_t kRewriteBatchBytes = std::uint64_t{4} << 20;
 
-// Writes the header and `records` to `out`, adding the bytes to `*written`.
+// Writes the header and the records of `bodies` to `out`, adding the bytes
+// to `*written`.
 absl::Status WriteRecords(WritableFile& out, std::string_view collection,
-                          const std::vector<RecordRef>& records,
+                          const std::vector<std::string_view>& bodies,
                           std::uint64_t* written) {
   std::string header;
   format::AppendHeader(collection, &header);
   if (absl::Status s = out.Append(header); !s.ok()) return s;
   *written += header.size();
   RecordBatch batch;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    batch.Add(records[i]);
-    if (batch.bytes() >= kRewriteBatchBytes || i + 1 == records.size()) {
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    batch.Add(bodies[i]);
+    if (batch.bytes() >= kRewriteBatchBytes || i + 1 == bodies.size()) {
       if (absl::Status s = out.AppendPieces(batch.pieces()); !s.ok()) return s;
       *written += batch.bytes();
       batch.Clear();
@@ -30,6 +34,41 @@ absl::Status WriteRecords(WritableFile& out, std::string_view collection,
 }
 
 }  // namespace
+
+// DataLoss unless the file at `path` is named for the collection its header
+// names: a file renamed by hand would otherwise load under the wrong name.
+absl::Status CheckCollectionFileName(const std::string& path,
+                                     const std::string& collection) {
+  const std::string expected = format::FileName(collection);
+  if (!path.ends_with("/" + expected)) {
+    return absl::DataLossError(fmt::format(
+        "collection file {:?} holds collection {:?}, whose file is named {:?}",
+        path, collection, expected));
+  }
+  return absl::OkStatus();
+}
+
+// Adds the file's path to a parse error.
+absl::Status InCollectionFile(const std::string& path,
+                              const absl::Status& status) {
+  return absl::Status(status.code(),
+                      fmt::format("collection file {:?}: {}", path,
+                                  std::string(status.message())));
+}
+
+absl::StatusOr<ParsedCollection> ReadCollection(FileSystem& fs,
+                                                const std::string& dir,
+                                                std::string_view collection) {
+  const std::string path = CollectionPath(dir, collection);
+  absl::StatusOr<std::string> contents = fs.ReadFile(path);
+  if (!contents.ok()) return contents.status();
+  absl::StatusOr<ParsedCollection> parsed =
+      ParseCollectionFile(*contents, /*salvage=*/false);
+  if (!parsed.ok()) return InCollectionFile(path, parsed.status());
+  if (absl::Status s = CheckCollectionFileName(path, parsed->name); !s.ok())
+    return s;
+  return parsed;
+}
 
 std::string CollectionPath(const std::string& dir,
                            std::string_view collection) {
@@ -56,23 +95,22 @@ absl::Status AppendToCollectionFile(FileSystem& fs, const std::string& path,
   return absl::OkStatus();
 }
 
-absl::StatusOr<Rewrite> StartRewrite(FileSystem& fs, const std::string& dir,
-                                     std::string_view collection,
-                                     const std::vector<RecordRef>& records,
-                                     CollectionFile& file) {
+absl::StatusOr<Rewrite> StartRewrite(
+    FileSystem& fs, const std::string& dir, std::string_view collection,
+    const std::vector<std::string_view>& bodies, CollectionFile& file) {
   // The old file's descriptor would keep appending to the replaced inode.
   file.writer.reset();
   file.needs_rewrite = true;  // Until the new file is installed.
   Rewrite rewrite;
   rewrite.path = CollectionPath(dir, collection);
-  if (records.empty()) return rewrite;
+  if (bodies.empty()) return rewrite;
   rewrite.temp_path = rewrite.path + std::string(format::kTempSuffix);
   absl::StatusOr<std::unique_ptr<WritableFile>> out =
       fs.OpenForAppend(rewrite.temp_path, /*truncate=*/true);
   if (!out.ok()) return out.status();
   rewrite.temp = *std::move(out);
   if (absl::Status s =
-          WriteRecords(*rewrite.temp, collection, records, &rewrite.size);
+          WriteRecords(*rewrite.temp, collection, bodies, &rewrite.size);
       !s.ok()) {
     return s;
   }

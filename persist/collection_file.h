@@ -15,8 +15,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "dskv/record.h"
-#include "dskv/string_hash.h"
+#include "base/string_hash.h"
+#include "persist/collection_reader.h"
 #include "persist/file_system.h"
 #include "persist/record_batch.h"
 
@@ -42,6 +42,29 @@ using CollectionFiles =
 // The path of the file of `collection` in `dir`.
 std::string CollectionPath(const std::string& dir, std::string_view collection);
 
+// DataLoss unless the file at `path` is named for `collection`, the
+// collection its header names: a file renamed by hand would otherwise load
+// under the wrong name.
+absl::Status CheckCollectionFileName(const std::string& path,
+                                     const std::string& collection);
+
+// `status`, an error from parsing the file at `path`, with the path added.
+absl::Status InCollectionFile(const std::string& path,
+                              const absl::Status& status);
+
+// Reads and verifies the file of `collection` in `dir` alone, changing
+// nothing: for a reader that needs one collection of a large store. A torn
+// tail is left out.
+//
+// Errors: NotFound if the collection has no file (it has no members);
+// DataLoss naming the file and byte offset of damage, or if the file holds
+// another collection; FailedPrecondition for an unknown format version, or
+// if the file is a symbolic link or not a regular file; the file system's
+// errors.
+absl::StatusOr<ParsedCollection> ReadCollection(FileSystem& fs,
+                                                const std::string& dir,
+                                                std::string_view collection);
+
 // Appends `records` to `file`, opening it first if needed. Does not sync. On
 // error, marks the file for rewrite.
 absl::Status AppendToCollectionFile(FileSystem& fs, const std::string& path,
@@ -61,13 +84,13 @@ struct Rewrite {
   std::uint64_t size = 0;  // Bytes written to `temp`.
 };
 
-// Writes `records` (none of them tombstones) as the new version of the file
-// of `collection`, without syncing it; the caller syncs `temp`, then calls
-// FinishRewrite. Marks `file` for rewrite until FinishRewrite succeeds.
-absl::StatusOr<Rewrite> StartRewrite(FileSystem& fs, const std::string& dir,
-                                     std::string_view collection,
-                                     const std::vector<RecordRef>& records,
-                                     CollectionFile& file);
+// Writes the records of `bodies` (puts, no deletes) as the new version of
+// the file of `collection`, without syncing it; the caller syncs `temp`,
+// then calls FinishRewrite. Marks `file` for rewrite until FinishRewrite
+// succeeds.
+absl::StatusOr<Rewrite> StartRewrite(
+    FileSystem& fs, const std::string& dir, std::string_view collection,
+    const std::vector<std::string_view>& bodies, CollectionFile& file);
 
 // Renames the synced new version over the collection file, or removes the
 // file if the collection is empty. The caller must sync the directory to

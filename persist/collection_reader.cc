@@ -4,7 +4,6 @@
 
 #include <optional>
 
-#include "dskv/store.h"
 #include "persist/coding.h"
 #include "persist/format.h"
 
@@ -50,7 +49,7 @@ DecodedRecord DecodeRecord(std::string_view contents, std::uint64_t offset) {
   // A header that passes its checksum yet breaks the rules was written so,
   // by a bug or by hand: it is damage all the same.
   if ((type != RecordType::kPut && type != RecordType::kDelete) ||
-      member_size == 0 || member_size > kMaxMemberSize ||
+      member_size == 0 || member_size > format::kMaxMemberSize ||
       (type == RecordType::kDelete && value_size != 0)) {
     return {Found::kBadHeader};
   }
@@ -110,7 +109,7 @@ absl::StatusOr<std::uint64_t> ParseHeader(std::string_view contents,
         version, format::kVersion));
   }
   *name = std::string(contents.substr(format::kNameOffset, name_size));
-  if (name->empty() || name->size() > kMaxCollectionSize ||
+  if (name->empty() || name->size() > format::kMaxNameSize ||
       name->find('/') != std::string::npos) {
     return absl::DataLossError(
         "byte offset 0: the header names an invalid collection");

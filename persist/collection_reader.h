@@ -10,7 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "dskv/string_hash.h"
+#include "base/string_hash.h"
 
 namespace dskv {
 

@@ -27,6 +27,11 @@ namespace dskv::format {
 inline constexpr std::string_view kMagic{"DSKVCOL\n", 8};
 inline constexpr std::uint32_t kVersion = 1;
 
+// The largest collection name and member a file holds; a reader takes larger
+// sizes for damage. The store's limits on keys (dskv/store.h) are these.
+inline constexpr std::size_t kMaxNameSize = 255;
+inline constexpr std::size_t kMaxMemberSize = 65536;
+
 // Offsets within the file header.
 inline constexpr std::size_t kVersionOffset = kMagic.size();
 inline constexpr std::size_t kNameSizeOffset = kVersionOffset + 4;

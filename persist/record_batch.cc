@@ -6,8 +6,7 @@
 
 namespace dskv {
 
-void RecordBatch::Add(const RecordRef& record) {
-  const std::string_view body = record->body();
+void RecordBatch::Add(std::string_view body) {
   char prefix[format::kBodyOffset];
   format::EncodeRecordPrefix(body, prefix);
   Copy(std::string_view(prefix, sizeof(prefix)));
@@ -15,7 +14,6 @@ void RecordBatch::Add(const RecordRef& record) {
     Copy(body);
   } else {
     pieces_.push_back(body);
-    referenced_.push_back(record);
   }
   bytes_ += sizeof(prefix) + body.size();
 }
@@ -40,7 +38,6 @@ void RecordBatch::Clear() {
   pieces_.clear();
   blocks_.clear();
   block_used_ = kBlockSize;
-  referenced_.clear();
   bytes_ = 0;
 }
 

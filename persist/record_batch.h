@@ -1,9 +1,8 @@
-// RecordBatch: Records to append to a collection file, ready for one gather
-// write. Each Record's bytes are a file record's body already
-// (dskv/record.h); the batch adds the checksums before each. Small records
-// are copied into contiguous blocks, since a piece per tiny record would
-// cost the kernel more than the copy; large bodies are written from the
-// Records themselves, which the batch keeps alive.
+// RecordBatch: records to append to a collection file, ready for one gather
+// write. The caller gives each record's body (persist/format.h); the batch
+// adds the checksums before it. Small bodies are copied into contiguous
+// blocks, since a piece per tiny record would cost the kernel more than the
+// copy; large bodies are written from where they are.
 
 #ifndef DSKV_PERSIST_RECORD_BATCH_H_
 #define DSKV_PERSIST_RECORD_BATCH_H_
@@ -14,14 +13,13 @@
 #include <string_view>
 #include <vector>
 
-#include "dskv/record.h"
-
 namespace dskv {
 
 class RecordBatch {
  public:
-  // Adds `record`.
-  void Add(const RecordRef& record);
+  // Adds the record whose body is `body`. A body larger than kCopyLimit is
+  // not copied: it must stay valid and unchanged while the batch is used.
+  void Add(std::string_view body);
 
   // The bytes to write, in order. Valid until the batch changes.
   const std::vector<std::string_view>& pieces() const { return pieces_; }
@@ -30,9 +28,10 @@ class RecordBatch {
   bool empty() const { return bytes_ == 0; }
   void Clear();
 
- private:
   // Bodies up to this size are copied; larger ones are referenced.
   static constexpr std::size_t kCopyLimit = 1024;
+
+ private:
   static constexpr std::size_t kBlockSize = 256 * 1024;
 
   // Copies `data` to the end of the current block, extending the last piece
@@ -42,7 +41,6 @@ class RecordBatch {
   std::vector<std::string_view> pieces_;
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::size_t block_used_ = kBlockSize;  // In blocks_.back().
-  std::vector<RecordRef> referenced_;
   std::uint64_t bytes_ = 0;
 };
 

@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "dskv/store_internal.h"
+#include "persist/collection_file.h"
 #include "persist/file_system.h"
-#include "persist/loader.h"
 #include "tools/errors.h"
 #include "tools/progress.h"
 

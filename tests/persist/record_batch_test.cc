@@ -6,6 +6,7 @@
 #include "persist/record_batch.h"
 
 #include <string>
+#include <vector>
 
 #include "dskv/record.h"
 #include "gtest/gtest.h"
@@ -23,14 +24,19 @@ class RecordBatchTest : public TempDirTest {};
 
 TEST_F(RecordBatchTest, GatherWriteReadsBackAsTheRecords) {
   constexpr int kRecords = 3000;
+  // Records lay out bodies; they outlive the batch, which references the
+  // large ones.
+  std::vector<RecordRef> records;
   RecordBatch batch;
   for (int i = 0; i < kRecords; ++i) {
     // Alternate small and large bodies so copied and referenced pieces mix.
     const std::size_t size = i % 2 == 0 ? 10 + i % 100 : 2000 + i;
-    batch.Add(RecordRef(Record::NewPut("m" + std::to_string(i),
-                                       std::string(size, 'a' + i % 26))));
+    records.emplace_back(Record::NewPut("m" + std::to_string(i),
+                                        std::string(size, 'a' + i % 26)));
+    batch.Add(records.back()->body());
   }
-  batch.Add(RecordRef(Record::NewTombstone("m0")));
+  records.emplace_back(Record::NewTombstone("m0"));
+  batch.Add(records.back()->body());
   ASSERT_GT(batch.pieces().size(), 1024u);  // More than one writev.
 
   std::string contents;

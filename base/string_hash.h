@@ -5,8 +5,8 @@
 // std::string_view, so absl's default transparent string hash does not accept
 // std::string_view keys.
 
-#ifndef DSKV_STRING_HASH_H_
-#define DSKV_STRING_HASH_H_
+#ifndef DSKV_BASE_STRING_HASH_H_
+#define DSKV_BASE_STRING_HASH_H_
 
 #include <xxhash.h>
 
@@ -31,4 +31,4 @@ struct StringEq {
 
 }  // namespace dskv
 
-#endif  // DSKV_STRING_HASH_H_
+#endif  // DSKV_BASE_STRING_HASH_H_

@@ -1,4 +1,4 @@
-#include "persist/janitor.h"
+#include "dskv/janitor.h"
 
 #include <fmt/format.h>
 
@@ -339,7 +339,8 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
   rewrite = rewrite || compact;
   RecordBatch records;
   if (!rewrite && changes != nullptr) {
-    for (const RecordRef& record : *changes) records.Add(record);
+    // The snapshot keeps the Records, and so their bodies, alive.
+    for (const RecordRef& record : *changes) records.Add(record->body());
     compacting = ShouldCompact(collection, file.size + records.bytes());
     rewrite = compacting;
   }
@@ -359,8 +360,11 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
     } else {
       contents = map_->CopyCollection(collection);
     }
+    std::vector<std::string_view> bodies;
+    bodies.reserve(contents.size());
+    for (const RecordRef& record : contents) bodies.push_back(record->body());
     absl::StatusOr<Rewrite> started =
-        StartRewrite(*settings_.fs, settings_.dir, collection, contents, file);
+        StartRewrite(*settings_.fs, settings_.dir, collection, bodies, file);
     if (!started.ok()) return started.status();
     bytes_written_.fetch_add(started->size, std::memory_order_relaxed);
     rewrites->push_back({collection, *std::move(started), compacting});

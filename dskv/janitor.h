@@ -21,8 +21,8 @@
 // neither memory nor what a crash can lose grows without bound when writers
 // outpace the disk.
 
-#ifndef DSKV_PERSIST_JANITOR_H_
-#define DSKV_PERSIST_JANITOR_H_
+#ifndef DSKV_JANITOR_H_
+#define DSKV_JANITOR_H_
 
 #include <atomic>
 #include <chrono>
@@ -184,4 +184,4 @@ class Janitor {
 
 }  // namespace dskv
 
-#endif  // DSKV_PERSIST_JANITOR_H_
+#endif  // DSKV_JANITOR_H_

@@ -1,4 +1,4 @@
-#include "persist/loader.h"
+#include "dskv/loader.h"
 
 #include <fmt/format.h>
 
@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "base/string_hash.h"
 #include "dskv/record.h"
 #include "dskv/record_arena.h"
-#include "dskv/string_hash.h"
 #include "persist/collection_reader.h"
 #include "persist/directory_layout.h"
 #include "persist/format.h"
@@ -39,26 +39,6 @@ struct LoadedFile {
   bool set_aside = false;       // Unreadable, renamed (salvage only).
 };
 
-// DataLoss unless the file at `path` is named for the collection its header
-// names: a file renamed by hand would otherwise load under the wrong name.
-absl::Status CheckFileName(const std::string& path,
-                           const std::string& collection) {
-  const std::string expected = format::FileName(collection);
-  if (!path.ends_with("/" + expected)) {
-    return absl::DataLossError(fmt::format(
-        "collection file {:?} holds collection {:?}, whose file is named {:?}",
-        path, collection, expected));
-  }
-  return absl::OkStatus();
-}
-
-// Adds the file's path to a parse error.
-absl::Status InFile(const std::string& path, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      fmt::format("collection file {:?}: {}", path,
-                                  std::string(status.message())));
-}
-
 absl::Status ReadCollectionFile(FileSystem& fs, const LoadOptions& options,
                                 const StoreFileNames& names, LoadedFile& file) {
   // Read rather than mapped, even when no other process may change the
@@ -85,10 +65,10 @@ absl::Status ReadCollectionFile(FileSystem& fs, const LoadOptions& options,
             return names.contains(n);
           }));
     }
-    return InFile(file.path, parsed.status());
+    return InCollectionFile(file.path, parsed.status());
   }
   file.parsed = *std::move(parsed);
-  return CheckFileName(file.path, file.parsed.name);
+  return CheckCollectionFileName(file.path, file.parsed.name);
 }
 
 // Inserts every member of `files` into `map`, in parallel.
@@ -166,19 +146,6 @@ absl::Status LoadGroup(FileSystem& fs, const LoadOptions& options,
 }
 
 }  // namespace
-
-absl::StatusOr<ParsedCollection> ReadCollection(FileSystem& fs,
-                                                const std::string& dir,
-                                                std::string_view collection) {
-  const std::string path = CollectionPath(dir, collection);
-  absl::StatusOr<std::string> contents = fs.ReadFile(path);
-  if (!contents.ok()) return contents.status();
-  absl::StatusOr<ParsedCollection> parsed =
-      ParseCollectionFile(*contents, /*salvage=*/false);
-  if (!parsed.ok()) return InFile(path, parsed.status());
-  if (absl::Status s = CheckFileName(path, parsed->name); !s.ok()) return s;
-  return parsed;
-}
 
 absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
                                            const std::string& dir,

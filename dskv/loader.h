@@ -1,7 +1,7 @@
 // Loads a store directory's collection files into memory when it is opened.
 
-#ifndef DSKV_PERSIST_LOADER_H_
-#define DSKV_PERSIST_LOADER_H_
+#ifndef DSKV_LOADER_H_
+#define DSKV_LOADER_H_
 
 #include <cstdint>
 #include <string>
@@ -50,16 +50,6 @@ absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
                                            const LoadOptions& options,
                                            ShardMap& map);
 
-// Reads and verifies the file of `collection` in `dir` alone, as a read-only
-// LoadCollections without salvage would, changing nothing: for a reader that
-// needs one collection of a large store. A torn tail is left out.
-//
-// Errors: NotFound if the collection has no file (it has no members); the
-// errors of LoadCollections.
-absl::StatusOr<ParsedCollection> ReadCollection(FileSystem& fs,
-                                                const std::string& dir,
-                                                std::string_view collection);
-
 }  // namespace dskv
 
-#endif  // DSKV_PERSIST_LOADER_H_
+#endif  // DSKV_LOADER_H_
