@@ -22,9 +22,11 @@
 // In each phase the threads take operation indices from a shared counter, so
 // a thread that is fast takes more of the work, as real clients would. A
 // phase's wall time runs from the moment all threads are released together
-// to the moment the last one finishes. After each phase, outside the timed
-// region, the store is flushed so that one phase's background persistence
-// does not slow the next; the flush time is reported beside the phase.
+// to the moment the last one finishes. Phases follow each other at once, as
+// a program's calls would: the janitor persists one phase while the next
+// runs. With --flush_between_phases, the store is flushed after each phase,
+// outside the timed region, so that no phase's background persistence
+// overlaps the next; the flush time is then reported beside the phase.
 
 #include "benchmarks/concurrency_bench.h"
 
@@ -79,6 +81,8 @@ constexpr std::string_view kUsageFormat =
   --dir=DIR       store directory, which must not hold a "bench" collection
                   (default: a fresh temporary directory, removed at exit)
   --json=FILE     also write the results to FILE as JSON
+  --flush_between_phases
+                  Flush() after each phase, untimed (default: no pause)
   --help          print this message
 )";
 
@@ -98,6 +102,7 @@ struct Flags {
   std::size_t value_size = 10000;
   std::string dir;   // Empty: use a fresh temporary directory.
   std::string json;  // Empty: write no JSON.
+  bool flush_between_phases = false;
 };
 
 // Limits that catch typos rather than restrict real runs.
@@ -131,6 +136,10 @@ std::string FromWorkingDirectory(std::string_view path) {
 absl::Status ParseFlag(std::string_view arg, Flags* flags) {
   if (arg == "--help") {
     flags->help = true;
+    return absl::OkStatus();
+  }
+  if (arg == "--flush_between_phases") {
+    flags->flush_between_phases = true;
     return absl::OkStatus();
   }
   const std::size_t equals = arg.find('=');
@@ -388,6 +397,7 @@ struct Context {
   Store* store;
   const Workload* workload;
   std::size_t threads;
+  bool flush_between_phases;
 };
 
 // Returns `status` with "`prefix`: " before its message, or OK if it is OK.
@@ -571,10 +581,12 @@ absl::StatusOr<std::vector<PhaseResult>> RunPhases(const Context& context) {
   for (const Phase& phase : kPhases) {
     absl::StatusOr<PhaseResult> result = phase.run(context);
     if (!result.ok()) return WithPrefix(phase.name, result.status());
-    const Clock::time_point flush_start = Clock::now();
-    absl::Status status = context.store->Flush();
-    result->flush_seconds = Seconds(Clock::now() - flush_start);
-    if (!status.ok()) return WithPrefix(phase.name, status);
+    if (context.flush_between_phases) {
+      const Clock::time_point flush_start = Clock::now();
+      absl::Status status = context.store->Flush();
+      result->flush_seconds = Seconds(Clock::now() - flush_start);
+      if (!status.ok()) return WithPrefix(phase.name, status);
+    }
     result->name = phase.name;
     results.push_back(*std::move(result));
   }
@@ -657,8 +669,8 @@ void PrintTable(const std::vector<PhaseResult>& results) {
       "\nLatencies are per call; percentiles are nearest-rank. MB/s counts "
       "value bytes\n(for GetAll, members and values returned); 1 MB = 10^6 "
       "bytes. GetAll is\ncalled as many times as there are threads. \"flush\" "
-      "is "
-      "the untimed Flush() after\neach phase.\n");
+      "is the untimed Flush() after\neach phase (--flush_between_phases; "
+      "0 without it).\n");
 }
 
 std::string PhaseJson(const PhaseResult& r) {
@@ -771,8 +783,8 @@ absl::Status Run(std::string_view program, const Flags& flags) {
 
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir);
   if (!store.ok()) return store.status();
-  absl::StatusOr<std::vector<PhaseResult>> results =
-      RunPhases({store->get(), &workload, flags.threads});
+  absl::StatusOr<std::vector<PhaseResult>> results = RunPhases(
+      {store->get(), &workload, flags.threads, flags.flush_between_phases});
   if (!results.ok()) return results.status();
   if (absl::Status status = (*store)->Close(); !status.ok()) return status;
 

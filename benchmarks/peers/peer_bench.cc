@@ -42,6 +42,9 @@ constexpr std::string_view kUsage = R"(Usage: peer_bench [flags]
   --keys=N            W2: keys; W3: values of the large store (default:
                       1,000,000 and 100,000; with --quick 100,000 and 10,000)
   --quick             smaller defaults, for a smoke run
+  --sync_between_phases
+                      W1, W2: an untimed Sync after each writing phase
+                      (default: phases follow at once)
   --dir=DIR           scratch directory (default /var/tmp/dskv_peers); the
                       run uses DIR/<workload>-<store>-t<T>, removed at the end
   --csv=FILE          append the results to FILE (header written if new)
@@ -82,6 +85,10 @@ absl::Status ParseFlag(std::string_view arg, Flags* flags) {
   }
   if (arg == "--quick") {
     flags->options.quick = true;
+    return absl::OkStatus();
+  }
+  if (arg == "--sync_between_phases") {
+    flags->options.sync_between_phases = true;
     return absl::OkStatus();
   }
   const std::size_t equals = arg.find('=');

@@ -8,6 +8,7 @@
 #
 #   benchmarks/peers/run.sh [--quick] [--scratch=DIR] [--results=DIR]
 #                           [--stores="dskv rocksdb ..."]
+#                           [--sync_between_phases]
 #
 #   --quick         smoke run: W2 with 100,000 keys, a 100 MiB W3 store, a
 #                   2 s janitor test; results go to results/quick/
@@ -17,6 +18,9 @@
 #   --results=DIR   where the results go (default benchmarks/peers/results)
 #   --stores=LIST   the stores to run, separated by spaces (default: every
 #                   store peer_bench knows, dskv first)
+#   --sync_between_phases
+#                   W1, W2: an untimed Sync after each writing phase (by
+#                   default phases follow at once, as a program's calls do)
 #
 # Exits non-zero if any run failed; the report still shows the others, and
 # results/run.log holds every run's output.
@@ -28,9 +32,11 @@ quick=0
 scratch=/var/tmp/dskv_peers
 results=
 stores=  # Default: every store peer_bench knows.
+phase_flags=()
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
+    --sync_between_phases) phase_flags=(--sync_between_phases) ;;
     --scratch=*) scratch=${arg#*=} ;;
     --results=*) results=${arg#*=} ;;
     --stores=*) stores=${arg#*=} ;;
@@ -129,7 +135,8 @@ failures=0
 run() {
   local start=$SECONDS
   printf '%-40s' "$*" >&2
-  if timeout 900 "$peer_bench" "$@" "${quick_flag[@]}" --dir="$scratch" \
+  if timeout 900 "$peer_bench" "$@" "${quick_flag[@]}" "${phase_flags[@]}" \
+    --dir="$scratch" \
     --csv="$raw" >>"$log" 2>&1; then
     echo " ok ($((SECONDS - start)) s)" >&2
   else

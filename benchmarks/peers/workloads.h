@@ -29,6 +29,10 @@ struct WorkloadOptions {
   std::uint64_t keys = 0;
   bool quick = false;          // Smaller defaults, for a smoke run.
   double disk_mb_per_sec = 0;  // Janitor: the disk's sequential write speed.
+  // W1 and W2: Sync after each writing phase, untimed, so that no phase's
+  // background writing overlaps the next. Off: phases follow at once, as a
+  // program's calls would.
+  bool sync_between_phases = false;
 };
 
 absl::Status RunW1(Adapter& store, const WorkloadOptions& options,
