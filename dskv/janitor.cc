@@ -39,6 +39,10 @@ absl::Status Unshared(const absl::Status& status) {
 // Retry delays after failed passes.
 constexpr std::chrono::milliseconds kMinBackoff{10};
 constexpr std::chrono::milliseconds kMaxBackoff{2000};
+// A pass copies drained values up to this size (see ReleaseRewritable):
+// larger copies would come from fresh memory (malloc maps them), whose page
+// faults cost more than the rewrite in place saves.
+constexpr std::size_t kMaxCopiedValueSize = std::size_t{64} << 10;
 
 }  // namespace
 
@@ -190,6 +194,7 @@ void Janitor::Run() {
 
 absl::Status Janitor::Pass(bool compact_all) {
   ShardMap::DirtySnapshot snapshot = map_->Drain();
+  ReleaseRewritable(snapshot);
   if (snapshot.first_change.has_value()) {
     std::lock_guard lock(mu_);
     // Older changes of a failed pass stay the oldest.
@@ -206,6 +211,19 @@ absl::Status Janitor::Pass(bool compact_all) {
     drained_since_.reset();
   }
   return status;
+}
+
+void Janitor::ReleaseRewritable(ShardMap::DirtySnapshot& snapshot) {
+  for (auto& [collection, records] : snapshot.changes) {
+    for (RecordRef& record : records) {
+      const std::size_t size = record->value().size();
+      if (!record->is_tombstone() &&
+          size >= ShardMap::kOverwriteInPlaceMinSize &&
+          size < kMaxCopiedValueSize) {
+        record = RecordRef(Record::NewCopy(*record));
+      }
+    }
+  }
 }
 
 absl::Status Janitor::Persist(const ShardMap::DirtySnapshot& snapshot,

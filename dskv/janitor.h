@@ -108,6 +108,13 @@ class Janitor {
   // every file. Releases the unwritten bytes of what it wrote.
   absl::Status Pass(bool compact_all);
   // Writes, syncs and installs what `snapshot` changed.
+  // Replaces the drained Records whose values writers may rewrite in
+  // place (ShardMap::kOverwriteInPlaceMinSize) with private copies, so that
+  // the pass, which holds them while it writes, does not keep the map's
+  // Records shared: a key rewritten meanwhile is then rewritten in place
+  // rather than into fresh memory.
+  static void ReleaseRewritable(ShardMap::DirtySnapshot& snapshot);
+
   absl::Status Persist(const ShardMap::DirtySnapshot& snapshot,
                        bool compact_all);
   // Makes the next pass start now, without waiting for flush_interval.

@@ -77,20 +77,34 @@ void Record::Unref() const {
   }
 }
 
-void Record::set_pending(bool pending) const {
-  if (pending) {
-    state_.fetch_or(kPendingBit, std::memory_order_relaxed);
+namespace {
+
+void SetFlag(std::atomic<std::uint32_t>& state, std::uint32_t flag, bool on) {
+  if (on) {
+    state.fetch_or(flag, std::memory_order_relaxed);
   } else {
-    state_.fetch_and(~kPendingBit, std::memory_order_relaxed);
+    state.fetch_and(~flag, std::memory_order_relaxed);
   }
 }
 
+}  // namespace
+
+void Record::set_pending(bool pending) const {
+  SetFlag(state_, kPendingBit, pending);
+}
+
 void Record::set_indexed(bool indexed) const {
-  if (indexed) {
-    state_.fetch_or(kIndexedBit, std::memory_order_relaxed);
-  } else {
-    state_.fetch_and(~kIndexedBit, std::memory_order_relaxed);
-  }
+  SetFlag(state_, kIndexedBit, indexed);
+}
+
+void Record::set_listed(bool listed) const {
+  SetFlag(state_, kListedBit, listed);
+}
+
+Record* Record::NewCopy(const Record& record) {
+  const std::string_view body = record.body();
+  return New(static_cast<std::uint8_t>(body[format::kBodyTypeOffset]),
+             record.member(), record.value());
 }
 
 }  // namespace dskv

@@ -70,9 +70,12 @@ class Record {
   // that holds the record, so that no one can be reading the value.
   void OverwriteValue(std::string_view value) const;
 
-  // Whether the caller's reference is the only one.
-  bool HasOneRef() const {
-    return (state_.load(std::memory_order_acquire) & kRefMask) == 1;
+  // Whether the caller's reference is the only one, but for that of its
+  // shard's dirty list (see listed()). Only for the holder of the map's
+  // reference, under its shard's exclusive lock.
+  bool HasNoOtherRef() const {
+    const std::uint32_t state = state_.load(std::memory_order_acquire);
+    return (state & kRefMask) == ((state & kListedBit) != 0 ? 2 : 1);
   }
 
   void Ref() const { state_.fetch_add(1, std::memory_order_relaxed); }
@@ -95,14 +98,26 @@ class Record {
   }
   void set_indexed(bool indexed) const;
 
+  // Whether its shard's dirty list holds a reference to the record, which
+  // only names the member and never reads the value. Read and written only
+  // under the lock of the shard that holds the record.
+  bool listed() const {
+    return (state_.load(std::memory_order_relaxed) & kListedBit) != 0;
+  }
+  void set_listed(bool listed) const;
+
+  // A new record with one reference and the same contents.
+  static Record* NewCopy(const Record& record);
+
  private:
-  // The reference count and three flags share one word so that a record's
+  // The reference count and four flags share one word so that a record's
   // header is 4 bytes: small records then fit malloc's next-smaller size
-  // class. 2^29 references are more than any program holds.
+  // class. 2^28 references are more than any program holds.
   static constexpr std::uint32_t kPendingBit = 0x80000000u;
   static constexpr std::uint32_t kArenaBit = 0x40000000u;  // Not malloc'd.
   static constexpr std::uint32_t kIndexedBit = 0x20000000u;
-  static constexpr std::uint32_t kRefMask = 0x1FFFFFFFu;
+  static constexpr std::uint32_t kListedBit = 0x10000000u;
+  static constexpr std::uint32_t kRefMask = 0x0FFFFFFFu;
 
   explicit Record(std::uint32_t state) : state_(state) {}
   static Record* New(std::uint8_t type, std::string_view member,

@@ -146,6 +146,12 @@ RecordRef ShardMap::NoteForOrder(Collection& collection, const Record* record,
   return replaced;
 }
 
+void ShardMap::ListDirty(Shard& shard, Collection& collection,
+                         const Record* record) {
+  record->set_listed(true);
+  shard.dirty.push_back({&collection, RecordRef::Share(record)});
+}
+
 RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
                             std::size_t member_hash, const Record* record) {
   Count(shard, collection, record, +1);
@@ -154,7 +160,7 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
   if (it == collection.members.end()) {
     collection.members.insert(record);
     record->set_pending(true);
-    shard.dirty.push_back({&collection, RecordRef::Share(record)});
+    ListDirty(shard, collection, record);
     AddUnwritten(shard, unwritten);
     return NoteForOrder(collection, record, RecordRef());
   }
@@ -169,7 +175,7 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
   if (replaced->pending()) {
     unwritten -= static_cast<std::int64_t>(replaced->file_size());
   } else {
-    shard.dirty.push_back({&collection, RecordRef::Share(record)});
+    ListDirty(shard, collection, record);
   }
   AddUnwritten(shard, unwritten);
   return NoteForOrder(collection, record, std::move(replaced));
@@ -222,15 +228,16 @@ bool ShardMap::OverwriteInPlace(Shard& shard, const KeyHashes& hashes,
   auto m = collection.members.find(key.member, hashes.member);
   if (m == collection.members.end()) return false;
   const Record* record = *m;
-  // A sole reference means no reader, janitor pass or SharedValue has it.
+  // No other reference (but the dirty list's, which only names the member)
+  // means no reader, janitor pass or SharedValue has it.
   if (record->is_tombstone() || record->value().size() != value.size() ||
-      !record->HasOneRef()) {
+      !record->HasNoOtherRef()) {
     return false;
   }
   record->OverwriteValue(value);
   if (!record->pending()) {
     record->set_pending(true);
-    shard.dirty.push_back({&collection, RecordRef::Share(record)});
+    ListDirty(shard, collection, record);
     AddUnwritten(shard, static_cast<std::int64_t>(record->file_size()));
   }
   return true;
@@ -535,6 +542,8 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
     Collection* last = nullptr;
     Records* out = nullptr;
     for (const DirtyEntry& entry : dirty) {
+      // Its reference goes with `dirty`, once the lock is released.
+      entry.record->set_listed(false);
       Collection& collection = *entry.collection;
       // Records leave the map only here and in DeleteAll, which unlists
       // them: the listed member is present.

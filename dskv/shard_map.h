@@ -70,17 +70,21 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/string_hash.h"
 #include "dskv/key.h"
 #include "dskv/ordered_index.h"
 #include "dskv/record.h"
 #include "dskv/store.h"
-#include "base/string_hash.h"
 
 namespace dskv {
 
 class ShardMap {
  public:
   using Records = std::vector<RecordRef>;
+
+  // Values at least this large are rewritten in place when no one else
+  // holds their Record (see Record::HasNoOtherRef).
+  static constexpr std::size_t kOverwriteInPlaceMinSize = 512;
 
   // What changed since the previous Drain.
   struct DirtySnapshot {
@@ -278,9 +282,6 @@ class ShardMap {
   template <typename Read>
   absl::Status ReadRecord(KeyRef key, Read read) const;
 
-  // Values at least this large are rewritten in place when possible.
-  static constexpr std::size_t kOverwriteInPlaceMinSize = 512;
-
   // Overwrites the value at `key` in `shard`, whose lock the caller holds
   // exclusively, if a Record of the same size that no one else references
   // holds it. Returns whether it did.
@@ -321,6 +322,11 @@ class ShardMap {
   // gone. The caller holds the index's mutex.
   RecordRef Resolve(std::string_view collection, std::size_t hash,
                     const Record* record) const;
+
+  // Lists `record`, a changed member's Record, in `shard`'s dirty list;
+  // the caller holds the shard's lock exclusively.
+  static void ListDirty(Shard& shard, Collection& collection,
+                        const Record* record);
 
   // Counts `record` in or out of the totals of `collection` and `shard`.
   static void Count(Shard& shard, Collection& collection, const Record* record,

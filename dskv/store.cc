@@ -6,13 +6,13 @@
 #include <mutex>
 
 #include "dskv/errors.h"
+#include "dskv/janitor.h"
 #include "dskv/key.h"
+#include "dskv/loader.h"
 #include "dskv/record.h"
 #include "dskv/shard_map.h"
 #include "dskv/store_internal.h"
 #include "persist/file_system.h"
-#include "dskv/janitor.h"
-#include "dskv/loader.h"
 
 namespace dskv {
 namespace {

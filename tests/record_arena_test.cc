@@ -41,7 +41,7 @@ TEST(RecordArenaTest, RecordsHoldTheirMemberAndValue) {
     EXPECT_EQ(records[i]->member(), "m" + std::to_string(i));
     EXPECT_EQ(records[i]->value(), ValueOf(i));
     EXPECT_FALSE(records[i]->is_tombstone());
-    EXPECT_TRUE(records[i]->HasOneRef());
+    EXPECT_TRUE(records[i]->HasNoOtherRef());
     EXPECT_FALSE(records[i]->pending());
   }
 }
@@ -52,11 +52,11 @@ TEST(RecordArenaTest, FlagsAndCountsDoNotDisturbEachOther) {
   record->set_pending(true);
   RecordRef shared = RecordRef::Share(record.get());
   EXPECT_TRUE(record->pending());
-  EXPECT_FALSE(record->HasOneRef());
+  EXPECT_FALSE(record->HasNoOtherRef());
   shared = RecordRef();
   record->set_pending(false);
   EXPECT_FALSE(record->pending());
-  EXPECT_TRUE(record->HasOneRef());
+  EXPECT_TRUE(record->HasNoOtherRef());
   record->OverwriteValue("w");
   EXPECT_EQ(record->value(), "w");
 }

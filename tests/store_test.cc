@@ -198,6 +198,44 @@ TEST_F(StoreTest, PutReplacesPreviousValue) {
   EXPECT_TRUE(HasPairs(store_->GetAll("a"), {{"x", "second"}}));
 }
 
+// Values large enough to be rewritten in place (512 bytes and more), of the
+// same size, rewritten again and again while they wait for the janitor,
+// while it writes them and after: readers, shared values and the files see
+// every rewrite whole, and the last one survives a reopen.
+TEST_F(StoreTest, SameSizeRewritesAreSeenAndPersisted) {
+  const std::string dir = this->dir() + "/rewrites";
+  auto value = [](int key, int round) {
+    return std::string(600 + key, static_cast<char>('a' + (key + round) % 26));
+  };
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir);
+    ASSERT_TRUE(IsOk(store));
+    for (int round = 0; round < 30; ++round) {
+      for (int key = 0; key < 20; ++key) {
+        ASSERT_TRUE(
+            IsOk((*store)->Put("c/" + std::to_string(key), value(key, round))));
+      }
+      absl::StatusOr<SharedValue> held = (*store)->GetShared("c/3");
+      ASSERT_TRUE(IsOk(held));
+      ASSERT_TRUE(
+          IsOk((*store)->Put("c/3", std::string(603, '#'))));  // Not in place.
+      EXPECT_EQ(held->value(), value(3, round));
+      ASSERT_TRUE(IsOk((*store)->Put("c/3", value(3, round))));
+      for (int key = 0; key < 20; ++key) {
+        EXPECT_TRUE(HasValue((*store)->Get("c/" + std::to_string(key)),
+                             value(key, round)));
+      }
+      if (round % 3 == 0) ASSERT_TRUE(IsOk((*store)->Flush()));
+    }
+  }
+  absl::StatusOr<std::unique_ptr<Store>> reopened = Store::Open(dir);
+  ASSERT_TRUE(IsOk(reopened));
+  for (int key = 0; key < 20; ++key) {
+    EXPECT_TRUE(
+        HasValue((*reopened)->Get("c/" + std::to_string(key)), value(key, 29)));
+  }
+}
+
 TEST_F(StoreTest, PutCopiesTheValue) {
   std::string value = "original";
   ASSERT_TRUE(IsOk(store_->Put("a/x", value)));

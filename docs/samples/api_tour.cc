@@ -170,6 +170,52 @@ absl::Status GetAlls(dskv::Store& store) {
   return Expect(none->empty(), "GetAll of a missing collection is empty");
 }
 
+absl::Status Scans(dskv::Store& store) {
+  for (std::string_view key :
+       {"track/a01", "track/a02", "track/a03", "track/b01", "track/b02"}) {
+    if (absl::Status s = store.Put(key, "t"); !s.ok()) return s;
+  }
+  // [START scan]
+  // Members beginning with "a", two at a time, in order.
+  dskv::ScanOptions options;
+  options.prefix = "a";
+  options.limit = 2;
+  std::vector<std::string> members;
+  while (true) {
+    absl::StatusOr<dskv::ScanPage> page = store.Scan("track", options);
+    if (!page.ok()) return page.status();
+    for (const auto& [member, value] : page->items) members.push_back(member);
+    if (page->next.empty()) break;  // Nothing left in the range.
+    options.start = page->next;     // In reverse, options.end instead.
+  }
+  // members: a01, a02, a03.
+
+  // The last member before "b02": a reverse scan from an exclusive end.
+  dskv::ScanOptions last;
+  last.end = "b02";
+  last.limit = 1;
+  last.reverse = true;
+  last.members_only = true;  // Values left empty.
+  absl::StatusOr<dskv::ScanPage> before = store.Scan("track", last);
+  if (!before.ok()) return before.status();
+  // before->items[0].first is "b01".
+  // [END scan]
+  if (absl::Status s =
+          Expect(members == std::vector<std::string>{"a01", "a02", "a03"},
+                 "paging a prefix returns it in order");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          Expect(before->items.size() == 1 && before->items[0].first == "b01" &&
+                     before->items[0].second.empty() && !before->next.empty(),
+                 "a reverse page from an exclusive end");
+      !s.ok()) {
+    return s;
+  }
+  return store.DeleteAll("track");
+}
+
 absl::Status List(dskv::Store& store) {
   // [START list_collections]
   absl::StatusOr<std::vector<dskv::CollectionInfo>> collections =
@@ -256,7 +302,7 @@ absl::Status Run(const std::string& path) {
   dskv::Store& store = **opened;  // Owned by `opened`.
   // [END open]
   for (absl::Status (*step)(dskv::Store&) :
-       {Keys, InvalidKeys, Gets, Shared, GetAlls, List, Deletes,
+       {Keys, InvalidKeys, Gets, Shared, GetAlls, Scans, List, Deletes,
         FlushCompactStats}) {
     if (absl::Status s = step(store); !s.ok()) return s;
   }
