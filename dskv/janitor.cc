@@ -217,8 +217,7 @@ void Janitor::ReleaseRewritable(ShardMap::DirtySnapshot& snapshot) {
   for (auto& [collection, records] : snapshot.changes) {
     for (RecordRef& record : records) {
       const std::size_t size = record->value().size();
-      if (!record->is_tombstone() &&
-          size >= ShardMap::kOverwriteInPlaceMinSize &&
+      if (!record->is_tombstone() && size >= ShardMap::kCopyForRewriteMinSize &&
           size < kMaxCopiedValueSize) {
         record = RecordRef(Record::NewCopy(*record));
       }

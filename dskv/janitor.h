@@ -109,7 +109,7 @@ class Janitor {
   absl::Status Pass(bool compact_all);
   // Writes, syncs and installs what `snapshot` changed.
   // Replaces the drained Records whose values writers may rewrite in
-  // place (ShardMap::kOverwriteInPlaceMinSize) with private copies, so that
+  // place (ShardMap::kCopyForRewriteMinSize) with private copies, so that
   // the pass, which holds them while it writes, does not keep the map's
   // Records shared: a key rewritten meanwhile is then rewritten in place
   // rather than into fresh memory.

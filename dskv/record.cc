@@ -4,6 +4,7 @@
 #include <new>
 
 #include "dskv/record_arena.h"
+#include "dskv/record_slab.h"
 #include "persist/bulk_memory.h"
 #include "persist/coding.h"
 #include "persist/format.h"
@@ -50,6 +51,19 @@ Record* Record::NewPutInArena(void* memory, std::string_view member,
                    value);
 }
 
+Record* Record::NewPutInSlab(void* memory, std::string_view member,
+                             std::string_view value) {
+  return Construct(memory, kSlabBit,
+                   static_cast<std::uint8_t>(format::RecordType::kPut), member,
+                   value);
+}
+
+Record* Record::NewTombstoneInSlab(void* memory, std::string_view member) {
+  return Construct(memory, kSlabBit,
+                   static_cast<std::uint8_t>(format::RecordType::kDelete),
+                   member, {});
+}
+
 Record* Record::NewPut(std::string_view member, std::string_view value) {
   return New(static_cast<std::uint8_t>(format::RecordType::kPut), member,
              value);
@@ -68,8 +82,11 @@ void Record::OverwriteValue(std::string_view value) const {
 void Record::Unref() const {
   const std::uint32_t before = state_.fetch_sub(1, std::memory_order_acq_rel);
   if ((before & kRefMask) == 1) {
+    const std::size_t size = AllocationSize(member_size(), value().size());
     this->~Record();
-    if ((before & kArenaBit) != 0) {
+    if ((before & kSlabBit) != 0) {
+      RecordSlab::Release(const_cast<Record*>(this), size);
+    } else if ((before & kArenaBit) != 0) {
       RecordArena::Release(const_cast<Record*>(this));
     } else {
       ::operator delete(const_cast<Record*>(this));

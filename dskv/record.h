@@ -37,6 +37,12 @@ class Record {
   // gives the memory back to the chunk.
   static Record* NewPutInArena(void* memory, std::string_view member,
                                std::string_view value);
+  // As NewPutInArena and a tombstone, in AllocationSize bytes from a
+  // RecordSlab (dskv/record_slab.h), which gets them back with the last
+  // Unref.
+  static Record* NewPutInSlab(void* memory, std::string_view member,
+                              std::string_view value);
+  static Record* NewTombstoneInSlab(void* memory, std::string_view member);
 
   Record(const Record&) = delete;
   Record& operator=(const Record&) = delete;
@@ -110,14 +116,15 @@ class Record {
   static Record* NewCopy(const Record& record);
 
  private:
-  // The reference count and four flags share one word so that a record's
+  // The reference count and five flags share one word so that a record's
   // header is 4 bytes: small records then fit malloc's next-smaller size
-  // class. 2^28 references are more than any program holds.
+  // class. 2^27 references are more than any program holds.
   static constexpr std::uint32_t kPendingBit = 0x80000000u;
-  static constexpr std::uint32_t kArenaBit = 0x40000000u;  // Not malloc'd.
+  static constexpr std::uint32_t kArenaBit = 0x40000000u;  // RecordArena's.
   static constexpr std::uint32_t kIndexedBit = 0x20000000u;
   static constexpr std::uint32_t kListedBit = 0x10000000u;
-  static constexpr std::uint32_t kRefMask = 0x0FFFFFFFu;
+  static constexpr std::uint32_t kSlabBit = 0x08000000u;  // RecordSlab's.
+  static constexpr std::uint32_t kRefMask = 0x07FFFFFFu;
 
   explicit Record(std::uint32_t state) : state_(state) {}
   static Record* New(std::uint8_t type, std::string_view member,

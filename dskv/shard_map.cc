@@ -48,14 +48,7 @@ ShardMap::Collection& ShardMap::FindOrAddCollection(Shard& shard,
                                                     std::size_t hash) {
   auto c = shard.collections.find(name, hash);
   if (c == shard.collections.end()) {
-    std::shared_ptr<CollectionOrder> order;
-    {
-      std::lock_guard lock(orders_mu_);
-      std::shared_ptr<CollectionOrder>& slot = orders_[name];
-      if (slot == nullptr) slot = std::make_shared<CollectionOrder>();
-      order = slot;
-    }
-    auto added = std::make_unique<Collection>(name, std::move(order));
+    auto added = std::make_unique<Collection>(name, FindOrAddOrder(name));
     const std::string_view key = added->name;  // Lives as long as the entry.
     c = shard.collections.emplace(key, std::move(added)).first;
   }
@@ -102,6 +95,14 @@ void ShardMap::NoteChange() {
       std::chrono::steady_clock::now().time_since_epoch().count();
   first_change_ns_.compare_exchange_strong(none, std::max<std::int64_t>(now, 1),
                                            std::memory_order_relaxed);
+}
+
+std::shared_ptr<ShardMap::CollectionOrder> ShardMap::FindOrAddOrder(
+    std::string_view name) {
+  std::lock_guard lock(orders_mu_);
+  std::shared_ptr<CollectionOrder>& order = orders_[name];
+  if (order == nullptr) order = std::make_shared<CollectionOrder>();
+  return order;
 }
 
 std::shared_ptr<ShardMap::CollectionOrder> ShardMap::FindOrder(
@@ -246,10 +247,28 @@ bool ShardMap::OverwriteInPlace(Shard& shard, const KeyHashes& hashes,
 absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
   const KeyHashes hashes = Hash(key);
   Shard& shard = ShardFor(hashes);
-  // Rewriting a large value of the same size in place saves an allocation,
-  // and with it the page faults of fresh memory; it costs a second lock
-  // when it cannot be done.
-  if (value.size() >= kOverwriteInPlaceMinSize) {
+  // Rewriting a value of the same size in place saves an allocation and a
+  // free, and for a large value the page faults of fresh memory. A small
+  // Record is allocated under the lock when that cannot be done: the slab
+  // holds the shard for less than a second lock would cost.
+  if (value.size() < kAllocateUnderLockMaxSize) {
+    RecordRef replaced;  // Released after the lock.
+    {
+      std::unique_lock lock(shard.mu);
+      if (shard.closed) return ClosedError();
+      if (!OverwriteInPlace(shard, hashes, key, value)) {
+        replaced = Replace(
+            shard,
+            FindOrAddCollection(shard, key.collection, hashes.collection),
+            hashes.member, slab_.NewPut(key.member, value));
+      }
+    }
+    NoteChange();
+    return absl::OkStatus();
+  }
+  // A large Record is allocated before the lock, whose holder would wait for
+  // its pages; trying in place first costs a second lock when it fails.
+  {
     std::unique_lock lock(shard.mu);
     if (shard.closed) return ClosedError();
     if (OverwriteInPlace(shard, hashes, key, value)) {
@@ -258,7 +277,7 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
       return absl::OkStatus();
     }
   }
-  RecordRef record(Record::NewPut(key.member, value));
+  RecordRef record(slab_.NewPut(key.member, value));
   RecordRef replaced;  // Released after the lock.
   {
     std::unique_lock lock(shard.mu);
@@ -286,7 +305,7 @@ absl::Status ShardMap::Delete(KeyRef key) {
       return absl::OkStatus();
     }
     replaced = Replace(shard, collection, hashes.member,
-                       Record::NewTombstone(key.member));
+                       slab_.NewTombstone(key.member));
   }
   NoteChange();
   return absl::OkStatus();
@@ -443,14 +462,12 @@ absl::StatusOr<ShardMap::ScanResult> ShardMap::Scan(
 absl::Status ShardMap::DeleteAll(std::string_view collection) {
   const std::size_t hash = StringHash()(collection);
   std::lock_guard walk(walk_mu_);
-  // Held through the walk: no Scan reads the index while the Records it
-  // points at are freed.
-  const std::shared_ptr<CollectionOrder> order = FindOrder(collection);
-  std::unique_lock<std::shared_mutex> order_lock;
-  if (order != nullptr) {
-    order_lock = std::unique_lock(order->mu);
-    order->index.Clear();
-  }
+  // Held through the walk: no Scan reads or builds the index while the
+  // Records it points at are freed. Made if missing, so that a Scan that
+  // builds it for members put meanwhile waits too.
+  const std::shared_ptr<CollectionOrder> order = FindOrAddOrder(collection);
+  std::unique_lock order_lock(order->mu);
+  order->index.Clear();
   bool changed = false;
   for (std::size_t i = 0; i < shard_count(); ++i) {
     Shard& shard = shards_[i];
@@ -483,7 +500,7 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
     shard.dirty.erase(listed, shard.dirty.end());
     changed = true;
   }
-  if (order_lock.owns_lock()) order_lock.unlock();
+  order_lock.unlock();
   if (changed) {
     cleared_.emplace(collection);
     NoteChange();

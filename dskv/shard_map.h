@@ -74,6 +74,7 @@
 #include "dskv/key.h"
 #include "dskv/ordered_index.h"
 #include "dskv/record.h"
+#include "dskv/record_slab.h"
 #include "dskv/store.h"
 
 namespace dskv {
@@ -82,9 +83,14 @@ class ShardMap {
  public:
   using Records = std::vector<RecordRef>;
 
-  // Values at least this large are rewritten in place when no one else
-  // holds their Record (see Record::HasNoOtherRef).
-  static constexpr std::size_t kOverwriteInPlaceMinSize = 512;
+  // Put rewrites a value of the same size in place when no one else holds
+  // its Record (see Record::HasNoOtherRef). Smaller values than this are
+  // allocated under the shard's lock, larger ones before it.
+  static constexpr std::size_t kAllocateUnderLockMaxSize = 4096;
+  // The janitor copies drained values at least this large (and not too
+  // large) rather than hold their Records while it writes, so that they can
+  // be rewritten in place meanwhile.
+  static constexpr std::size_t kCopyForRewriteMinSize = 512;
 
   // What changed since the previous Drain.
   struct DirtySnapshot {
@@ -302,6 +308,8 @@ class ShardMap {
   // The order of collection `name`, shared by its Collections; null if no
   // shard holds the collection.
   std::shared_ptr<CollectionOrder> FindOrder(std::string_view name) const;
+  // As FindOrder, but makes the order if it is missing.
+  std::shared_ptr<CollectionOrder> FindOrAddOrder(std::string_view name);
   // Forgets the order of `name` if no shard holds the collection any more.
   void ForgetOrderIfUnused(std::string_view name);
 
@@ -341,6 +349,8 @@ class ShardMap {
   // Remembers that a change was made now, if it is the first since Drain.
   void NoteChange();
 
+  // Where Put and Delete make small Records.
+  RecordSlab slab_;
   const int shard_bits_;
   // How far a shard's share of unwritten_bytes_ may drift before it is
   // published.
