@@ -213,13 +213,13 @@ absl::Status Janitor::Pass(bool compact_all) {
   return status;
 }
 
-void Janitor::ReleaseRewritable(ShardMap::DirtySnapshot& snapshot) {
+void Janitor::ReleaseRewritable(ShardMap::DirtySnapshot& snapshot) const {
   for (auto& [collection, records] : snapshot.changes) {
     for (RecordRef& record : records) {
       const std::size_t size = record->value().size();
       if (!record->is_tombstone() && size >= ShardMap::kCopyForRewriteMinSize &&
           size < kMaxCopiedValueSize) {
-        record = RecordRef(Record::NewCopy(*record));
+        record = map_->Copy(*record);
       }
     }
   }

@@ -113,7 +113,7 @@ class Janitor {
   // the pass, which holds them while it writes, does not keep the map's
   // Records shared: a key rewritten meanwhile is then rewritten in place
   // rather than into fresh memory.
-  static void ReleaseRewritable(ShardMap::DirtySnapshot& snapshot);
+  void ReleaseRewritable(ShardMap::DirtySnapshot& snapshot) const;
 
   absl::Status Persist(const ShardMap::DirtySnapshot& snapshot,
                        bool compact_all);

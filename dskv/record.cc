@@ -118,10 +118,4 @@ void Record::set_listed(bool listed) const {
   SetFlag(state_, kListedBit, listed);
 }
 
-Record* Record::NewCopy(const Record& record) {
-  const std::string_view body = record.body();
-  return New(static_cast<std::uint8_t>(body[format::kBodyTypeOffset]),
-             record.member(), record.value());
-}
-
 }  // namespace dskv

@@ -112,9 +112,6 @@ class Record {
   }
   void set_listed(bool listed) const;
 
-  // A new record with one reference and the same contents.
-  static Record* NewCopy(const Record& record);
-
  private:
   // The reference count and five flags share one word so that a record's
   // header is 4 bytes: small records then fit malloc's next-smaller size

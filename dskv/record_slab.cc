@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <mutex>
 #include <new>
@@ -29,14 +30,36 @@ namespace {
 // Chunks are huge pages, aligned to their size, so that a Record finds its
 // chunk's header by masking its address.
 constexpr std::size_t kChunkSize = kHugePageSize;
-// Size classes are multiples of this; it is also the Records' alignment.
+// Size classes up to kFineMax bytes are the multiples of kGranule (also the
+// Records' alignment); above, each doubling of size has kSteps classes, so
+// that a slot is at most 1/kSteps larger than what it holds.
 constexpr std::size_t kGranule = alignof(std::uint64_t);
-constexpr std::size_t kClasses = RecordSlab::kMaxSize / kGranule;
+constexpr std::size_t kFineMax = 1024;
+constexpr std::size_t kFineClasses = kFineMax / kGranule;
+constexpr int kFineMaxLog2 = 10;
+static_assert(std::size_t{1} << kFineMaxLog2 == kFineMax);
+constexpr int kStepsLog2 = 3;
+constexpr std::size_t kSteps = std::size_t{1} << kStepsLog2;
+constexpr int kMaxSizeLog2 = 16;
+static_assert(std::size_t{1} << kMaxSizeLog2 == RecordSlab::kMaxSize);
+constexpr std::size_t kClasses =
+    kFineClasses + (kMaxSizeLog2 - kFineMaxLog2) * kSteps;
 // Threads allocate from this many stripes, each with its own lock.
 constexpr std::size_t kStripes = 4;
 
-std::size_t ClassOf(std::size_t size) { return (size - 1) / kGranule; }
-std::size_t SizeOfClass(std::size_t c) { return (c + 1) * kGranule; }
+std::size_t ClassOf(std::size_t size) {
+  if (size <= kFineMax) return (size - 1) / kGranule;
+  const int log2 = std::bit_width(size - 1) - 1;  // >= kFineMaxLog2
+  const std::size_t step = ((size - 1) >> (log2 - kStepsLog2)) & (kSteps - 1);
+  return kFineClasses + (log2 - kFineMaxLog2) * kSteps + step;
+}
+
+std::size_t SizeOfClass(std::size_t c) {
+  if (c < kFineClasses) return (c + 1) * kGranule;
+  const int log2 = kFineMaxLog2 + static_cast<int>((c - kFineClasses) / kSteps);
+  const std::size_t step = (c - kFineClasses) % kSteps;
+  return (kSteps + step + 1) << (log2 - kStepsLog2);
+}
 
 // The stripe of the calling thread: threads take them in turn.
 std::size_t ThisThreadStripe() {
@@ -162,6 +185,11 @@ Record* RecordSlab::NewTombstone(std::string_view member) {
   const std::size_t size = Record::AllocationSize(member.size(), 0);
   if (size > kMaxSize) return Record::NewTombstone(member);
   return Record::NewTombstoneInSlab(heap_->Allocate(size), member);
+}
+
+Record* RecordSlab::NewCopy(const Record& record) {
+  return record.is_tombstone() ? NewTombstone(record.member())
+                               : NewPut(record.member(), record.value());
 }
 
 void RecordSlab::Release(Record* record, std::size_t size) {

@@ -1,7 +1,7 @@
-// RecordSlab: memory for the small Records that writes make, in size
-// classes carved from chunks of huge pages, and reused once freed.
+// RecordSlab: memory for the Records that writes make (up to 64 KiB), in
+// size classes carved from chunks of huge pages, and reused once freed.
 //
-// malloc gave each small Record a chunk of its heap: fresh heap memory
+// malloc gave each Record a chunk of its heap: fresh heap memory
 // costs a page fault per 4 KiB on first touch (about 10 us on virtual
 // machines with shadow paging), malloc adds its own header, and the
 // Records, scattered over 4 KiB pages, miss the TLB on every lookup. A
@@ -44,8 +44,12 @@ class RecordSlab {
   // slab's whose last reference is gone. Called by Record::Unref.
   static void Release(Record* record, std::size_t size);
 
-  // The largest allocation a slab serves.
-  static constexpr std::size_t kMaxSize = 1024;
+  // A new Record with one reference and the contents of `record`.
+  Record* NewCopy(const Record& record);
+
+  // The largest allocation a slab serves. Up to 1 KiB, a Record takes its
+  // size rounded up to 8 bytes; above, at most 1/8 more than its size.
+  static constexpr std::size_t kMaxSize = std::size_t{64} << 10;
 
  private:
   class Heap;

@@ -172,6 +172,11 @@ class ShardMap {
   // Record, and starts a new one.
   DirtySnapshot Drain();
 
+  // A private copy of `record`, as the map would make it.
+  RecordRef Copy(const Record& record) const {
+    return RecordRef(slab_.NewCopy(record));
+  }
+
   // Bytes of changes not yet written: pending in the map, or drained and
   // not yet released. Approximate between drains (see above); cheap.
   std::uint64_t unwritten_bytes() const;
@@ -350,7 +355,7 @@ class ShardMap {
   void NoteChange();
 
   // Where Put and Delete make small Records.
-  RecordSlab slab_;
+  mutable RecordSlab slab_;
   const int shard_bits_;
   // How far a shard's share of unwritten_bytes_ may drift before it is
   // published.

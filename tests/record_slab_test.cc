@@ -48,11 +48,22 @@ TEST(RecordSlabTest, RecordsHoldTheirMemberAndValue) {
   EXPECT_EQ(records.back()->member(), "gone");
 }
 
-TEST(RecordSlabTest, LargeRecordsComeFromMalloc) {
+TEST(RecordSlabTest, EverySizeFitsItsClass) {
   RecordSlab slab;
-  const std::string large(RecordSlab::kMaxSize, 'x');
-  RecordRef record(slab.NewPut("m", large));
-  EXPECT_EQ(record->value(), large);
+  std::vector<RecordRef> records;
+  // Values around every class boundary, up to and past the largest class
+  // (from malloc).
+  for (std::size_t size = 0; size <= RecordSlab::kMaxSize + 64;
+       size += size < 2048 ? 1 : 61) {
+    records.emplace_back(slab.NewPut("m", std::string(size, 'a' + size % 26)));
+    // Writing the whole value must not reach the next slot: the neighbour
+    // made next checks it (and ASan would).
+    ASSERT_EQ(records.back()->value(), std::string(size, 'a' + size % 26));
+  }
+  for (const RecordRef& record : records) {
+    const std::size_t size = record->value().size();
+    ASSERT_EQ(record->value(), std::string(size, 'a' + size % 26));
+  }
 }
 
 TEST(RecordSlabTest, FreedMemoryIsReusedBySameSize) {
