@@ -157,18 +157,18 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
                             std::size_t member_hash, const Record* record) {
   Count(shard, collection, record, +1);
   std::int64_t unwritten = static_cast<std::int64_t>(record->file_size());
-  const auto it = collection.members.find(record->member(), member_hash);
-  if (it == collection.members.end()) {
-    collection.members.insert(record);
+  const MemberTable::Position at =
+      collection.members.Find(record->member(), member_hash);
+  if (at == MemberTable::kMissing) {
+    collection.members.Insert(record, member_hash);
     record->set_pending(true);
     ListDirty(shard, collection, record);
     AddUnwritten(shard, unwritten);
     return NoteForOrder(collection, record, RecordRef());
   }
-  RecordRef replaced(*it);  // Adopts the map's reference.
+  RecordRef replaced(collection.members.Get(at));  // The map's reference.
   Count(shard, collection, replaced.get(), -1);
-  // Same member, so the set's hashing and ordering stay valid.
-  const_cast<const Record*&>(*it) = record;
+  collection.members.Set(at, record);
   record->set_pending(true);
   // A pending Record is already listed, under a Record that names the same
   // member: Drain finds whatever the map holds then. It will never be
@@ -190,10 +190,11 @@ absl::Status ShardMap::ReadRecord(KeyRef key, Read read) const {
   if (shard.closed) return ClosedError();
   if (auto c = shard.collections.find(key.collection, hashes.collection);
       c != shard.collections.end()) {
-    const auto& members = c->second->members;
-    if (auto m = members.find(key.member, hashes.member);
-        m != members.end() && !(*m)->is_tombstone()) {
-      read(*m);
+    const MemberTable& members = c->second->members;
+    if (const MemberTable::Position at =
+            members.Find(key.member, hashes.member);
+        at != MemberTable::kMissing && !members.Get(at)->is_tombstone()) {
+      read(members.Get(at));
       return absl::OkStatus();
     }
   }
@@ -226,9 +227,10 @@ bool ShardMap::OverwriteInPlace(Shard& shard, const KeyHashes& hashes,
   auto c = shard.collections.find(key.collection, hashes.collection);
   if (c == shard.collections.end()) return false;
   Collection& collection = *c->second;
-  auto m = collection.members.find(key.member, hashes.member);
-  if (m == collection.members.end()) return false;
-  const Record* record = *m;
+  const MemberTable::Position at =
+      collection.members.Find(key.member, hashes.member);
+  if (at == MemberTable::kMissing) return false;
+  const Record* record = collection.members.Get(at);
   // No other reference (but the dirty list's, which only names the member)
   // means no reader, janitor pass or SharedValue has it.
   if (record->is_tombstone() || record->value().size() != value.size() ||
@@ -300,8 +302,10 @@ absl::Status ShardMap::Delete(KeyRef key) {
     auto c = shard.collections.find(key.collection, hashes.collection);
     if (c == shard.collections.end()) return absl::OkStatus();
     Collection& collection = *c->second;
-    auto m = collection.members.find(key.member, hashes.member);
-    if (m == collection.members.end() || (*m)->is_tombstone()) {
+    const MemberTable::Position at =
+        collection.members.Find(key.member, hashes.member);
+    if (at == MemberTable::kMissing ||
+        collection.members.Get(at)->is_tombstone()) {
       return absl::OkStatus();
     }
     replaced = Replace(shard, collection, hashes.member,
@@ -356,10 +360,13 @@ void ShardMap::BringUpToDate(std::string_view name, std::size_t hash,
     collection.unordered.clear();
     // Each member's entry is made to name its current Record, or removed.
     for (RecordRef& record : collection.retired) {
-      auto m = collection.members.find(record->member());
-      if (m != collection.members.end() && !(*m)->is_tombstone()) {
-        (*m)->set_indexed(true);
-        order.index.Upsert(*m);
+      const MemberTable::Position at =
+          collection.members.Find(record->member());
+      const Record* current =
+          at == MemberTable::kMissing ? nullptr : collection.members.Get(at);
+      if (current != nullptr && !current->is_tombstone()) {
+        current->set_indexed(true);
+        order.index.Upsert(current);
       } else {
         order.index.Erase(record->member());
       }
@@ -382,10 +389,13 @@ RecordRef ShardMap::Resolve(std::string_view collection, std::size_t hash,
   if (record->indexed()) return RecordRef::Share(record);
   auto c = shard.collections.find(collection, hashes.collection);
   if (c == shard.collections.end()) return RecordRef();
-  const auto& members = c->second->members;
-  auto m = members.find(record->member(), hashes.member);
-  if (m == members.end() || (*m)->is_tombstone()) return RecordRef();
-  return RecordRef::Share(*m);
+  const MemberTable& members = c->second->members;
+  const MemberTable::Position at =
+      members.Find(record->member(), hashes.member);
+  if (at == MemberTable::kMissing || members.Get(at)->is_tombstone()) {
+    return RecordRef();
+  }
+  return RecordRef::Share(members.Get(at));
 }
 
 namespace {
@@ -526,11 +536,14 @@ void ShardMap::Load(std::string_view collection, const Record* record) {
   Collection& members =
       FindOrAddCollection(shard, collection, hashes.collection);
   Count(shard, members, record, +1);
-  auto [it, inserted] = members.members.insert(record);
-  if (!inserted) {
-    replaced = RecordRef(*it);
+  const MemberTable::Position at =
+      members.members.Find(record->member(), hashes.member);
+  if (at == MemberTable::kMissing) {
+    members.members.Insert(record, hashes.member);
+  } else {
+    replaced = RecordRef(members.members.Get(at));
     Count(shard, members, replaced.get(), -1);
-    const_cast<const Record*&>(*it) = record;
+    members.members.Set(at, record);
   }
 }
 
@@ -564,8 +577,9 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
       Collection& collection = *entry.collection;
       // Records leave the map only here and in DeleteAll, which unlists
       // them: the listed member is present.
-      const auto it = collection.members.find(entry.record->member());
-      const Record* current = *it;
+      const MemberTable::Position at =
+          collection.members.Find(entry.record->member());
+      const Record* current = collection.members.Get(at);
       if (!current->pending()) continue;  // Taken under an earlier entry.
       current->set_pending(false);
       snapshot.bytes += current->file_size();
@@ -576,7 +590,7 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
       out->push_back(RecordRef::Share(current));
       if (current->is_tombstone()) {
         drained_tombstones.emplace_back(current);  // The map's reference.
-        collection.members.erase(it);
+        collection.members.Erase(at);
         if (collection.members.empty()) emptied.push_back(&collection);
       }
     }

@@ -72,6 +72,7 @@
 #include "absl/status/statusor.h"
 #include "base/string_hash.h"
 #include "dskv/key.h"
+#include "dskv/member_table.h"
 #include "dskv/ordered_index.h"
 #include "dskv/record.h"
 #include "dskv/record_slab.h"
@@ -203,28 +204,6 @@ class ShardMap {
   std::vector<CollectionInfo> ListCollections() const;
 
  private:
-  // Hash and equality of Records by member, probed with std::string_view.
-  struct MemberHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view member) const {
-      return StringHash()(member);
-    }
-    std::size_t operator()(const Record* record) const {
-      return StringHash()(record->member());
-    }
-  };
-  struct MemberEq {
-    using is_transparent = void;
-    static std::string_view MemberOf(std::string_view member) { return member; }
-    static std::string_view MemberOf(const Record* record) {
-      return record->member();
-    }
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      return MemberOf(a) == MemberOf(b);
-    }
-  };
-
   // A collection's order, shared by the Collections that hold its members
   // in each shard.
   struct CollectionOrder {
@@ -245,7 +224,7 @@ class ShardMap {
     const std::string name;
     const std::shared_ptr<CollectionOrder> order;
     // Holds one reference to each Record; tombstones stay until drained.
-    absl::flat_hash_set<const Record*, MemberHash, MemberEq> members;
+    MemberTable members;
     std::uint64_t live = 0;   // Members that are not tombstones.
     std::uint64_t bytes = 0;  // Their members' and values' bytes.
     // Changes the built index has not taken yet (see "Ordering" above): the
