@@ -318,15 +318,18 @@ std::string BuildMarkdown(const Input& input, Report* report) {
       "run.log). Figures from one run on a shared 2-core machine move by "
       "10-30% from run to run.\n\n";
 
-  out +=
+  const std::string between_phases = MachineValue(input, "Between phases");
+  out += fmt::format(
       "## W1: the dskvs README workload\n\n2048 keys \"bench/key-NNNNNN\" "
       "in one collection, 10,000-byte values; threads take key indices "
       "from a shared atomic counter. Values read are checked after the "
-      "clock stops. A sync (untimed) follows each writing phase. A pass "
+      "clock stops. Between phases: {}. A pass "
       "takes tens of milliseconds, so each run makes 5 passes, each on a "
       "fresh store, and reports the median pass. Cells are ops/s (MB/s = "
       "ops/s × 0.01); GetAll is the median time of one call returning all "
-      "2048 pairs (3 calls a pass, on one thread).\n\n"
+      "2048 pairs (3 calls a pass, on one thread).\n\n",
+      between_phases);
+  out +=
       "Get reads each value into a buffer of its own, allocated and "
       "touched before the clock starts; every store copies the value into "
       "it (dskv with Store::Get(key, &buffer)).\n\n";
@@ -348,7 +351,8 @@ std::string BuildMarkdown(const Input& input, Report* report) {
       "there are keys, on keys chosen uniformly or by a scrambled "
       "zipfian(0.99) law; the mix puts new values half the time. Threads "
       "take indices 256 at a time. Cells are ops/s. Memory is VmRSS of a "
-      "fresh process (one per store) after the load and a sync.\n\n";
+      "fresh process (one per store) after the load; between phases: " +
+      between_phases + ".\n\n";
   {
     auto data = input.values.find({"w2", "dskv", "1", "memory", "data_mib"});
     out += fmt::format("Keys: {}; keys and values together: {}.\n\n",

@@ -126,6 +126,11 @@ fi
   printf 'machine\tRun\t%s: benchmarks/peers/run.sh %s\n' "$mode" "$*"
   printf 'machine\tDisk\tsequential write %s MB/s (dd: %s MiB of 1 MiB writes + fdatasync, in %s)\n' \
     "$disk_mb_per_sec" "$disk_mib" "$scratch"
+  if [ ${#phase_flags[@]} -gt 0 ]; then
+    printf 'machine\tBetween phases\tan untimed sync after each writing phase (--sync_between_phases)\n'
+  else
+    printf 'machine\tBetween phases\tnothing: each phase starts as the one before ends\n'
+  fi
   printf 'machine\tW2 keys\t%s\n' "$w2_keys"
   printf 'machine\tW3 large values\t%s\n' "$w3_values"
 } >"$describe"
