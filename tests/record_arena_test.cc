@@ -3,29 +3,18 @@
 
 #include "dskv/record_arena.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "dskv/record.h"
 #include "gtest/gtest.h"
+#include "tests/mapped.h"
 
 namespace dskv {
 namespace {
 
-// Whether the page holding `address` is mapped.
-bool IsMapped(const void* address) {
-  const std::uintptr_t page =
-      static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  void* start = reinterpret_cast<void*>(
-      reinterpret_cast<std::uintptr_t>(address) / page * page);
-  unsigned char resident;
-  return ::mincore(start, page, &resident) == 0 || errno != ENOMEM;
-}
+using ::dskv_test::IsMapped;
 
 std::string ValueOf(int i) { return std::string(100 + i % 50, 'a' + i % 26); }
 

@@ -5,10 +5,6 @@
 
 #include "dskv/record_slab.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -16,19 +12,12 @@
 
 #include "dskv/record.h"
 #include "gtest/gtest.h"
+#include "tests/mapped.h"
 
 namespace dskv {
 namespace {
 
-// Whether the page holding `address` is mapped.
-bool IsMapped(const void* address) {
-  const std::uintptr_t page =
-      static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  void* start = reinterpret_cast<void*>(
-      reinterpret_cast<std::uintptr_t>(address) / page * page);
-  unsigned char resident;
-  return ::mincore(start, page, &resident) == 0 || errno != ENOMEM;
-}
+using ::dskv_test::IsMapped;
 
 std::string ValueOf(int i) { return std::string(i % 300, 'a' + i % 26); }
 
