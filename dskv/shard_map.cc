@@ -112,7 +112,7 @@ std::shared_ptr<ShardMap::CollectionOrder> ShardMap::FindOrder(
   return it == orders_.end() ? nullptr : it->second;
 }
 
-void ShardMap::ForgetOrderIfUnused(std::string_view name) {
+void ShardMap::ForgetOrderIfUnused(std::string_view name) const {
   std::shared_ptr<CollectionOrder> forgotten;  // Freed after the lock.
   std::lock_guard lock(orders_mu_);
   auto it = orders_.find(name);
@@ -429,7 +429,7 @@ absl::StatusOr<ShardMap::ScanResult> ShardMap::Scan(
   }
   if (!upper.empty() && lower >= upper) return result;
 
-  const std::shared_ptr<CollectionOrder> order = FindOrder(collection);
+  std::shared_ptr<CollectionOrder> order = FindOrder(collection);
   if (order == nullptr) return result;
   const std::size_t hash = StringHash()(collection);
   if (!order->built.load(std::memory_order_relaxed) ||
@@ -437,7 +437,7 @@ absl::StatusOr<ShardMap::ScanResult> ShardMap::Scan(
     std::unique_lock lock(order->mu);
     BringUpToDate(collection, hash, *order);
   }
-  std::shared_lock lock(order->mu);
+  std::shared_lock<std::shared_mutex> lock(order->mu);
   const OrderedIndex& index = order->index;
   const std::size_t limit = options.limit;
   // Adds the member of `entry` if it is still there; returns false once the
@@ -466,6 +466,13 @@ absl::StatusOr<ShardMap::ScanResult> ShardMap::Scan(
       if (!visit(*it)) break;
     }
   }
+  lock.unlock();
+  if (result.records.empty()) {
+    // The collection may be gone: let its order go with it.
+    lock = std::shared_lock<std::shared_mutex>();
+    order.reset();
+    ForgetOrderIfUnused(collection);
+  }
   return result;
 }
 
@@ -475,7 +482,7 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
   // Held through the walk: no Scan reads or builds the index while the
   // Records it points at are freed. Made if missing, so that a Scan that
   // builds it for members put meanwhile waits too.
-  const std::shared_ptr<CollectionOrder> order = FindOrAddOrder(collection);
+  std::shared_ptr<CollectionOrder> order = FindOrAddOrder(collection);
   std::unique_lock order_lock(order->mu);
   order->index.Clear();
   bool changed = false;
@@ -510,11 +517,13 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
     shard.dirty.erase(listed, shard.dirty.end());
     changed = true;
   }
-  order_lock.unlock();
+  order_lock = std::unique_lock<std::shared_mutex>();  // Unlocks.
   if (changed) {
     cleared_.emplace(collection);
     NoteChange();
   }
+  // Only the map's reference is left, unless shards or Scans hold it.
+  order.reset();
   ForgetOrderIfUnused(collection);
   return absl::OkStatus();
 }

@@ -295,7 +295,8 @@ class ShardMap {
   // As FindOrder, but makes the order if it is missing.
   std::shared_ptr<CollectionOrder> FindOrAddOrder(std::string_view name);
   // Forgets the order of `name` if no shard holds the collection any more.
-  void ForgetOrderIfUnused(std::string_view name);
+  // Const: a Scan that finds a collection gone lets its order go.
+  void ForgetOrderIfUnused(std::string_view name) const;
 
   // Lists the change of `collection` from `replaced` (null for a new
   // member) to `record` for its index, if built: a live Record that replaces
@@ -349,8 +350,8 @@ class ShardMap {
 
   // Guards orders_; never held while taking another lock.
   mutable std::mutex orders_mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<CollectionOrder>, StringHash,
-                      StringEq>
+  mutable absl::flat_hash_map<std::string, std::shared_ptr<CollectionOrder>,
+                              StringHash, StringEq>
       orders_ ABSL_GUARDED_BY(orders_mu_);
 
   // Set by Close, for the operations that have no shard to ask first.
