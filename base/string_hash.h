@@ -8,7 +8,17 @@
 #ifndef DSKV_BASE_STRING_HASH_H_
 #define DSKV_BASE_STRING_HASH_H_
 
+// Inlined: every Get, Put and Delete hashes its collection and member, and a
+// call into the shared library costs as much as hashing 16 bytes.
+#ifndef XXH_INLINE_ALL
+#define XXH_INLINE_ALL
+#define DSKV_STRING_HASH_DEFINED_XXH_INLINE_ALL
+#endif
 #include <xxhash.h>
+#ifdef DSKV_STRING_HASH_DEFINED_XXH_INLINE_ALL
+#undef XXH_INLINE_ALL
+#undef DSKV_STRING_HASH_DEFINED_XXH_INLINE_ALL
+#endif
 
 #include <cstddef>
 #include <string_view>

@@ -1,13 +1,17 @@
 // MemberTable: the members of one collection in one shard, by member: an
 // open-addressing hash table of Record pointers.
 //
-// Each slot is one word: the Record's address with 16 bits of the member's
-// hash in its top bits, which user-space addresses leave zero. A lookup
-// reads the slots of one cache line or two, compares tags, and reads a
-// Record only when its tag matches: one cache miss for the table and one
-// for the Record, where a table of separate tags and pointers costs two for
-// the table. Linear probing; deletion shifts the following slots back, so
-// no tombstones build up.
+// Each slot is one word: the Record's address with the low 16 bits of the
+// member's hash (its tag) in its top bits, which user-space addresses leave
+// zero. A lookup reads the slots of one cache line or two, compares tags,
+// and reads a Record only when its tag matches: one cache miss for the
+// table and one for the Record, where a table of separate tags and pointers
+// costs two for the table. A slot's home is the low bits of the hash, so in
+// a table of up to 2^16 slots the tag gives it: growing the table and
+// deleting move slots without reading (and missing on) their Records. Of
+// the slots a lookup probes, those with the same home differ from it in the
+// tag's other bits. Linear probing; deletion shifts the following slots
+// back, so no tombstones build up.
 //
 // Holds no references: its owner does. Not thread-safe.
 
@@ -89,10 +93,12 @@ class MemberTable {
   static constexpr int kTagShift = 48;
   static constexpr std::uint64_t kAddressMask =
       (std::uint64_t{1} << kTagShift) - 1;
+  static constexpr std::uint64_t kTagMask = (std::uint64_t{1} << 16) - 1;
+  static_assert(kTagShift + 16 == 64);
 
   static std::uint64_t TagOf(std::uint64_t slot) { return slot >> kTagShift; }
   static std::uint64_t TagOfHash(std::size_t hash) {
-    return static_cast<std::uint64_t>(hash) >> kTagShift;
+    return static_cast<std::uint64_t>(hash) & kTagMask;
   }
   static const Record* RecordOf(std::uint64_t slot) {
     return reinterpret_cast<const Record*>(slot & kAddressMask);
@@ -100,6 +106,8 @@ class MemberTable {
   static std::uint64_t Tagged(const Record* record, std::uint64_t tag);
 
   std::size_t HomeOf(std::size_t hash) const { return hash & (capacity_ - 1); }
+  // The home of the Record in `slot`.
+  std::size_t HomeOfSlot(std::uint64_t slot) const;
   // Grows the table to `capacity` slots, a power of two, rehashing.
   void Resize(std::size_t capacity);
 

@@ -112,6 +112,15 @@ class Record {
   }
   void set_listed(bool listed) const;
 
+  // Marks the record pending and listed and takes the dirty list's
+  // reference, in one atomic step: the put path's only atomic write to the
+  // record. Only for a record that is neither pending nor listed (a record
+  // its shard holds is listed only while pending), under its shard's
+  // exclusive lock.
+  void MarkPendingAndListed() const {
+    state_.fetch_add(kPendingBit | kListedBit | 1, std::memory_order_relaxed);
+  }
+
  private:
   // The reference count and five flags share one word so that a record's
   // header is 4 bytes: small records then fit malloc's next-smaller size

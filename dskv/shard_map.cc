@@ -149,8 +149,8 @@ RecordRef ShardMap::NoteForOrder(Collection& collection, const Record* record,
 
 void ShardMap::ListDirty(Shard& shard, Collection& collection,
                          const Record* record) {
-  record->set_listed(true);
-  shard.dirty.push_back({&collection, RecordRef::Share(record)});
+  record->MarkPendingAndListed();
+  shard.dirty.push_back({&collection, RecordRef(record)});
 }
 
 RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
@@ -161,7 +161,6 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
       collection.members.Find(record->member(), member_hash);
   if (at == MemberTable::kMissing) {
     collection.members.Insert(record, member_hash);
-    record->set_pending(true);
     ListDirty(shard, collection, record);
     AddUnwritten(shard, unwritten);
     return NoteForOrder(collection, record, RecordRef());
@@ -169,11 +168,11 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
   RecordRef replaced(collection.members.Get(at));  // The map's reference.
   Count(shard, collection, replaced.get(), -1);
   collection.members.Set(at, record);
-  record->set_pending(true);
   // A pending Record is already listed, under a Record that names the same
   // member: Drain finds whatever the map holds then. It will never be
   // written, so it leaves the unwritten bytes.
   if (replaced->pending()) {
+    record->set_pending(true);
     unwritten -= static_cast<std::int64_t>(replaced->file_size());
   } else {
     ListDirty(shard, collection, record);
@@ -239,7 +238,6 @@ bool ShardMap::OverwriteInPlace(Shard& shard, const KeyHashes& hashes,
   }
   record->OverwriteValue(value);
   if (!record->pending()) {
-    record->set_pending(true);
     ListDirty(shard, collection, record);
     AddUnwritten(shard, static_cast<std::int64_t>(record->file_size()));
   }

@@ -316,8 +316,9 @@ class ShardMap {
   RecordRef Resolve(std::string_view collection, std::size_t hash,
                     const Record* record) const;
 
-  // Lists `record`, a changed member's Record, in `shard`'s dirty list;
-  // the caller holds the shard's lock exclusively.
+  // Marks `record`, a changed member's Record that is not pending, pending
+  // and lists it in `shard`'s dirty list; the caller holds the shard's lock
+  // exclusively.
   static void ListDirty(Shard& shard, Collection& collection,
                         const Record* record);
 

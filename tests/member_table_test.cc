@@ -1,6 +1,6 @@
 // MemberTable against std::map: inserts, replacements and erasures (which
 // shift later slots back, across the end of the table too), growth, and
-// iteration.
+// iteration; and a table larger than its tags reach.
 
 #include "dskv/member_table.h"
 
@@ -55,6 +55,34 @@ TEST(MemberTableTest, MatchesStdMapUnderRandomOperations) {
     const MemberTable::Position at = table.Find(member);
     ASSERT_NE(at, MemberTable::kMissing);
     EXPECT_EQ(table.Get(at)->value(), record->value());
+  }
+}
+
+// Up to 2^16 slots a slot's tag gives its home; larger tables rehash the
+// member when they grow or shift slots back.
+TEST(MemberTableTest, GrowsAndErasesPastTheTagsReach) {
+  constexpr int kMembers = 60000;  // Past 3/4 of 2^16 slots.
+  MemberTable table;
+  std::vector<RecordRef> records;
+  for (int i = 0; i < kMembers; ++i) {
+    const std::string member = "member-" + std::to_string(i);
+    records.emplace_back(Record::NewPut(member, std::to_string(i)));
+    table.Insert(records.back().get(), StringHash()(member));
+  }
+  for (int i = 0; i < kMembers; i += 2) {
+    const MemberTable::Position at = table.Find("member-" + std::to_string(i));
+    ASSERT_NE(at, MemberTable::kMissing) << i;
+    table.Erase(at);
+  }
+  ASSERT_EQ(table.size(), kMembers / 2);
+  for (int i = 0; i < kMembers; ++i) {
+    const MemberTable::Position at = table.Find("member-" + std::to_string(i));
+    if (i % 2 == 0) {
+      EXPECT_EQ(at, MemberTable::kMissing) << i;
+    } else {
+      ASSERT_NE(at, MemberTable::kMissing) << i;
+      EXPECT_EQ(table.Get(at), records[i].get());
+    }
   }
 }
 
