@@ -144,8 +144,10 @@ Janitor::Counters Janitor::GetCounters() const {
   counters.bytes_written = bytes_written_.load(std::memory_order_relaxed);
   counters.syncs = syncs_.load(std::memory_order_relaxed);
   counters.compactions = compactions_.load(std::memory_order_relaxed);
-  std::optional<Clock::time_point> oldest = map_->FirstPendingChange();
+  // Under mu_, which Pass holds from Drain until drained_since_ has the
+  // drained changes' time: none is then missed between the two.
   std::lock_guard lock(mu_);
+  std::optional<Clock::time_point> oldest = map_->FirstPendingChange();
   counters.passes = finished_;
   counters.failed_passes = failed_passes_;
   counters.last_error = Unshared(last_error_);
@@ -193,13 +195,14 @@ void Janitor::Run() {
 }
 
 absl::Status Janitor::Pass(bool compact_all) {
-  ShardMap::DirtySnapshot snapshot = map_->Drain();
-  ReleaseRewritable(snapshot);
-  if (snapshot.first_change.has_value()) {
+  ShardMap::DirtySnapshot snapshot;
+  {
     std::lock_guard lock(mu_);
+    snapshot = map_->Drain();
     // Older changes of a failed pass stay the oldest.
     if (!drained_since_.has_value()) drained_since_ = snapshot.first_change;
   }
+  ReleaseRewritable(snapshot);
   const absl::Status status = Persist(snapshot, compact_all);
   unreleased_bytes_ += snapshot.bytes;
   // The snapshot's references go before its bytes are released, so that
@@ -356,8 +359,8 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
   rewrite = rewrite || compact;
   RecordBatch records;
   if (!rewrite && changes != nullptr) {
-    // The snapshot keeps the Records, and so their bodies, alive.
-    for (const RecordRef& record : *changes) records.Add(record->body());
+    // The snapshot keeps the Records, and so their values, alive.
+    for (const RecordRef& record : *changes) records.Add(record->fields());
     compacting = ShouldCompact(collection, file.size + records.bytes());
     rewrite = compacting;
   }
@@ -377,11 +380,11 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
     } else {
       contents = map_->CopyCollection(collection);
     }
-    std::vector<std::string_view> bodies;
-    bodies.reserve(contents.size());
-    for (const RecordRef& record : contents) bodies.push_back(record->body());
+    std::vector<format::RecordFields> fields;
+    fields.reserve(contents.size());
+    for (const RecordRef& record : contents) fields.push_back(record->fields());
     absl::StatusOr<Rewrite> started =
-        StartRewrite(*settings_.fs, settings_.dir, collection, bodies, file);
+        StartRewrite(*settings_.fs, settings_.dir, collection, fields, file);
     if (!started.ok()) return started.status();
     bytes_written_.fetch_add(started->size, std::memory_order_relaxed);
     rewrites->push_back({collection, *std::move(started), compacting});

@@ -1,5 +1,6 @@
 #include "dskv/record.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -21,16 +22,26 @@ constexpr std::size_t kPopulateMinSize = std::size_t{64} << 10;
 
 Record* Record::Construct(void* memory, std::uint32_t flags, std::uint8_t type,
                           std::string_view member, std::string_view value) {
+  // Keys are validated before they get here (ParseKey, the file reader).
+  if (member.empty() || member.size() > format::kMaxMemberSize) std::abort();
   Record* record = new (memory) Record(1 | flags);
-  char* body = reinterpret_cast<char*>(memory) + sizeof(Record);
-  body[format::kBodyTypeOffset] = static_cast<char>(type);
-  EncodeFixed(static_cast<std::uint32_t>(member.size()),
-              body + format::kBodyMemberSizeOffset);
-  EncodeFixed(static_cast<std::uint64_t>(value.size()),
-              body + format::kBodyValueSizeOffset);
-  std::memcpy(body + format::kBodyHeaderSize, member.data(), member.size());
+  char* header = reinterpret_cast<char*>(memory) + sizeof(Record);
+  EncodeFixed(static_cast<std::uint16_t>(member.size() - 1),
+              header + kMemberSizeOffset);
+  std::size_t header_size = kShortHeaderSize;
+  if (type == static_cast<std::uint8_t>(format::RecordType::kDelete)) {
+    header[kSizeByteOffset] = static_cast<char>(kTombstoneByte);
+  } else if (HeaderSize(value.size()) == kShortHeaderSize) {
+    header[kSizeByteOffset] = static_cast<char>(value.size());
+  } else {
+    header[kSizeByteOffset] = static_cast<char>(kLongValueByte);
+    EncodeFixed(static_cast<std::uint64_t>(value.size()),
+                header + kValueSizeOffset);
+    header_size = kLongHeaderSize;
+  }
+  std::memcpy(header + header_size, member.data(), member.size());
   if (!value.empty()) {
-    std::memcpy(body + format::kBodyHeaderSize + member.size(), value.data(),
+    std::memcpy(header + header_size + member.size(), value.data(),
                 value.size());
   }
   return record;

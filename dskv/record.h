@@ -1,11 +1,15 @@
 // Record: one stored (member, value) pair, or the tombstone of a deleted
-// member, in a single reference-counted allocation.
+// member, in a single reference-counted allocation that readers, the
+// janitor and SharedValues share.
 //
-// After a 4-byte header, a Record's bytes are exactly the body of a record in
-// a collection file (persist/format.h): type, sizes, member, value. The
-// janitor therefore writes a Record as it is, with no encoding and no copy,
-// and readers, the janitor and ValueHandles share one immutable copy of each
-// value.
+// Layout: the state word (reference count and flags), the member's size
+// less one (2 bytes: members are 1 to 2^16 bytes), a byte that is the
+// value's size if it is below kTombstoneByte, marks a tombstone, or
+// (kLongValueByte) says that the value's size follows in 8 bytes; then the
+// member and the value. A small record's header is 7 bytes where a file
+// record's body header is 13: in memory, where a store of small values
+// spends most of its bytes, the difference is a size class. The janitor
+// encodes the file record (fields()) as it writes.
 
 #ifndef DSKV_RECORD_H_
 #define DSKV_RECORD_H_
@@ -27,10 +31,11 @@ class Record {
   static Record* NewPut(std::string_view member, std::string_view value);
   static Record* NewTombstone(std::string_view member);
 
-  // The bytes a put record of these sizes takes in memory.
+  // The bytes a put record of these sizes takes in memory (a tombstone's:
+  // `value_size` 0).
   static std::size_t AllocationSize(std::size_t member_size,
                                     std::size_t value_size) {
-    return sizeof(Record) + format::kBodyHeaderSize + member_size + value_size;
+    return sizeof(Record) + HeaderSize(value_size) + member_size + value_size;
   }
   // A new put record with one reference in `memory`, AllocationSize bytes
   // carved from a RecordArena chunk (dskv/record_arena.h): its last Unref
@@ -49,27 +54,26 @@ class Record {
 
   // Inline: they run on every lookup.
   std::string_view member() const {
-    return {body_data() + format::kBodyHeaderSize, member_size()};
+    return {header() + HeaderSizeOf(size_byte()), member_size()};
   }
   std::string_view value() const {
-    return {body_data() + format::kBodyHeaderSize + member_size(),
-            static_cast<std::size_t>(DecodeFixed<std::uint64_t>(
-                body_data() + format::kBodyValueSizeOffset))};
+    const std::uint8_t size_byte = this->size_byte();
+    return {header() + HeaderSizeOf(size_byte) + member_size(),
+            ValueSizeOf(size_byte)};
   }
-  bool is_tombstone() const {
-    return body_data()[format::kBodyTypeOffset] ==
-           static_cast<char>(format::RecordType::kDelete);
-  }
-  // The bytes of the file record's body: type, sizes, member and value.
-  std::string_view body() const {
-    const std::string_view v = value();
-    return {body_data(),
-            static_cast<std::size_t>(v.data() + v.size() - body_data())};
+  bool is_tombstone() const { return size_byte() == kTombstoneByte; }
+
+  // What the janitor writes to the collection file.
+  format::RecordFields fields() const {
+    return {
+        is_tombstone() ? format::RecordType::kDelete : format::RecordType::kPut,
+        member(), value()};
   }
 
-  // The size of the record a collection file holds for it: checksums, then
-  // the body.
-  std::size_t file_size() const { return format::kBodyOffset + body().size(); }
+  // The size of the record a collection file holds for it.
+  std::size_t file_size() const {
+    return format::RecordSize(member_size(), ValueSizeOf(size_byte()));
+  }
 
   // Replaces the value with `value`, of the same size, in place. Only for
   // the holder of the sole reference, under the exclusive lock of the shard
@@ -132,18 +136,44 @@ class Record {
   static constexpr std::uint32_t kSlabBit = 0x08000000u;  // RecordSlab's.
   static constexpr std::uint32_t kRefMask = 0x07FFFFFFu;
 
+  // The header after the state word; see the layout above.
+  static constexpr std::size_t kMemberSizeOffset = 0;
+  static constexpr std::size_t kSizeByteOffset = 2;
+  static constexpr std::size_t kValueSizeOffset = 3;
+  static constexpr std::size_t kShortHeaderSize = 3;
+  static constexpr std::size_t kLongHeaderSize = kValueSizeOffset + 8;
+  static constexpr std::uint8_t kTombstoneByte = 0xFE;
+  static constexpr std::uint8_t kLongValueByte = 0xFF;
+
+  static std::size_t HeaderSize(std::size_t value_size) {
+    return value_size < kTombstoneByte ? kShortHeaderSize : kLongHeaderSize;
+  }
+  static std::size_t HeaderSizeOf(std::uint8_t size_byte) {
+    return size_byte == kLongValueByte ? kLongHeaderSize : kShortHeaderSize;
+  }
+
   explicit Record(std::uint32_t state) : state_(state) {}
   static Record* New(std::uint8_t type, std::string_view member,
                      std::string_view value);
   // Builds a record of `type` with one reference in `memory`.
   static Record* Construct(void* memory, std::uint32_t flags, std::uint8_t type,
                            std::string_view member, std::string_view value);
-  const char* body_data() const {
+  const char* header() const {
     return reinterpret_cast<const char*>(this) + sizeof(Record);
   }
+  std::uint8_t size_byte() const {
+    return static_cast<std::uint8_t>(header()[kSizeByteOffset]);
+  }
   std::size_t member_size() const {
-    return DecodeFixed<std::uint32_t>(body_data() +
-                                      format::kBodyMemberSizeOffset);
+    return std::size_t{
+               DecodeFixed<std::uint16_t>(header() + kMemberSizeOffset)} +
+           1;
+  }
+  std::size_t ValueSizeOf(std::uint8_t size_byte) const {
+    if (size_byte < kTombstoneByte) return size_byte;
+    if (size_byte == kTombstoneByte) return 0;
+    return static_cast<std::size_t>(
+        DecodeFixed<std::uint64_t>(header() + kValueSizeOffset));
   }
 
   mutable std::atomic<std::uint32_t> state_;

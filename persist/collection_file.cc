@@ -12,19 +12,19 @@ namespace {
 // Rewrites are written in batches of about this many bytes.
 constexpr std::uint64_t kRewriteBatchBytes = std::uint64_t{4} << 20;
 
-// Writes the header and the records of `bodies` to `out`, adding the bytes
-// to `*written`.
+// Writes the header and `records` to `out`, adding the bytes to
+// `*written`.
 absl::Status WriteRecords(WritableFile& out, std::string_view collection,
-                          const std::vector<std::string_view>& bodies,
+                          const std::vector<format::RecordFields>& records,
                           std::uint64_t* written) {
   std::string header;
   format::AppendHeader(collection, &header);
   if (absl::Status s = out.Append(header); !s.ok()) return s;
   *written += header.size();
   RecordBatch batch;
-  for (std::size_t i = 0; i < bodies.size(); ++i) {
-    batch.Add(bodies[i]);
-    if (batch.bytes() >= kRewriteBatchBytes || i + 1 == bodies.size()) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    batch.Add(records[i]);
+    if (batch.bytes() >= kRewriteBatchBytes || i + 1 == records.size()) {
       if (absl::Status s = out.AppendPieces(batch.pieces()); !s.ok()) return s;
       *written += batch.bytes();
       batch.Clear();
@@ -97,20 +97,20 @@ absl::Status AppendToCollectionFile(FileSystem& fs, const std::string& path,
 
 absl::StatusOr<Rewrite> StartRewrite(
     FileSystem& fs, const std::string& dir, std::string_view collection,
-    const std::vector<std::string_view>& bodies, CollectionFile& file) {
+    const std::vector<format::RecordFields>& records, CollectionFile& file) {
   // The old file's descriptor would keep appending to the replaced inode.
   file.writer.reset();
   file.needs_rewrite = true;  // Until the new file is installed.
   Rewrite rewrite;
   rewrite.path = CollectionPath(dir, collection);
-  if (bodies.empty()) return rewrite;
+  if (records.empty()) return rewrite;
   rewrite.temp_path = rewrite.path + std::string(format::kTempSuffix);
   absl::StatusOr<std::unique_ptr<WritableFile>> out =
       fs.OpenForAppend(rewrite.temp_path, /*truncate=*/true);
   if (!out.ok()) return out.status();
   rewrite.temp = *std::move(out);
   if (absl::Status s =
-          WriteRecords(*rewrite.temp, collection, bodies, &rewrite.size);
+          WriteRecords(*rewrite.temp, collection, records, &rewrite.size);
       !s.ok()) {
     return s;
   }

@@ -84,13 +84,13 @@ struct Rewrite {
   std::uint64_t size = 0;  // Bytes written to `temp`.
 };
 
-// Writes the records of `bodies` (puts, no deletes) as the new version of
+// Writes `records` (puts, no deletes) as the new version of
 // the file of `collection`, without syncing it; the caller syncs `temp`,
 // then calls FinishRewrite. Marks `file` for rewrite until FinishRewrite
 // succeeds.
 absl::StatusOr<Rewrite> StartRewrite(
     FileSystem& fs, const std::string& dir, std::string_view collection,
-    const std::vector<std::string_view>& bodies, CollectionFile& file);
+    const std::vector<format::RecordFields>& records, CollectionFile& file);
 
 // Renames the synced new version over the collection file, or removes the
 // file if the collection is empty. The caller must sync the directory to

@@ -1,6 +1,8 @@
 #include "persist/format.h"
 
 #include <fmt/format.h>
+// For XXH3_state_t on the stack.
+#define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
 #include "persist/coding.h"
@@ -29,23 +31,36 @@ std::uint32_t BodyHeaderChecksum(const char* body) {
       Checksum(std::string_view(body, kBodyHeaderSize)));
 }
 
-void EncodeRecordPrefix(std::string_view body, char* prefix) {
-  EncodeFixed(BodyHeaderChecksum(body.data()), prefix + kHeaderChecksumOffset);
-  EncodeFixed(Checksum(body), prefix + kBodyChecksumOffset);
+void EncodeBodyHeader(RecordType type, std::size_t member_size,
+                      std::size_t value_size, char* out) {
+  out[kBodyTypeOffset] = static_cast<char>(type);
+  EncodeFixed(static_cast<std::uint32_t>(member_size),
+              out + kBodyMemberSizeOffset);
+  EncodeFixed(static_cast<std::uint64_t>(value_size),
+              out + kBodyValueSizeOffset);
+}
+
+std::uint64_t BodyChecksum(std::string_view head, std::string_view tail) {
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  XXH3_64bits_update(&state, head.data(), head.size());
+  XXH3_64bits_update(&state, tail.data(), tail.size());
+  return XXH3_64bits_digest(&state);
 }
 
 void SealRecord(char* record, std::size_t size) {
-  EncodeRecordPrefix(std::string_view(record + kBodyOffset, size - kBodyOffset),
-                     record);
+  const char* body = record + kBodyOffset;
+  EncodeFixed(BodyHeaderChecksum(body), record + kHeaderChecksumOffset);
+  EncodeFixed(Checksum(std::string_view(body, size - kBodyOffset)),
+              record + kBodyChecksumOffset);
 }
 
 void AppendRecord(RecordType type, std::string_view member,
                   std::string_view value, std::string* out) {
   const std::size_t start = out->size();
-  out->resize(start + kBodyOffset);  // The checksums, filled in below.
-  out->push_back(static_cast<char>(type));
-  AppendFixed(static_cast<std::uint32_t>(member.size()), out);
-  AppendFixed(static_cast<std::uint64_t>(value.size()), out);
+  out->resize(start + kRecordHeaderSize);  // Checksums filled in below.
+  EncodeBodyHeader(type, member.size(), value.size(),
+                   out->data() + start + kBodyOffset);
   out->append(member);
   out->append(value);
   SealRecord(out->data() + start, out->size() - start);

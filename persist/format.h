@@ -53,6 +53,13 @@ inline constexpr std::size_t kBodyValueSizeOffset = 5;
 // The part of the body that header_checksum covers; the member follows it.
 inline constexpr std::size_t kBodyHeaderSize = 13;
 
+// A record's fields, wherever they are: what RecordBatch encodes.
+struct RecordFields {
+  RecordType type = RecordType::kPut;
+  std::string_view member;
+  std::string_view value;  // Empty for kDelete.
+};
+
 // Offsets within a record.
 inline constexpr std::size_t kHeaderChecksumOffset = 0;
 inline constexpr std::size_t kBodyChecksumOffset = 4;
@@ -88,9 +95,13 @@ void AppendHeader(std::string_view collection, std::string* out);
 void AppendRecord(RecordType type, std::string_view member,
                   std::string_view value, std::string* out);
 
-// Writes the two checksums that precede `body` in a record to `prefix`
-// (kBodyOffset bytes).
-void EncodeRecordPrefix(std::string_view body, char* prefix);
+// Writes the body header (kBodyHeaderSize bytes) of a record of `type`
+// with a member and a value of these sizes to `out`.
+void EncodeBodyHeader(RecordType type, std::size_t member_size,
+                      std::size_t value_size, char* out);
+
+// The body checksum of a body that is `head` followed by `tail`.
+std::uint64_t BodyChecksum(std::string_view head, std::string_view tail);
 
 // Computes and stores both checksums of the `size`-byte record at `record`,
 // whose body is already in place.

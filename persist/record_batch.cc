@@ -2,36 +2,61 @@
 
 #include <cstring>
 
+#include "persist/coding.h"
 #include "persist/format.h"
 
 namespace dskv {
 
-void RecordBatch::Add(std::string_view body) {
-  char prefix[format::kBodyOffset];
-  format::EncodeRecordPrefix(body, prefix);
-  Copy(std::string_view(prefix, sizeof(prefix)));
-  if (body.size() <= kCopyLimit) {
-    Copy(body);
+static_assert(format::kRecordHeaderSize + format::kMaxMemberSize <=
+              RecordBatch::kBlockSize - 1);
+
+void RecordBatch::Add(const format::RecordFields& record) {
+  const std::size_t head_size =
+      format::kRecordHeaderSize + record.member.size();
+  const std::size_t size = head_size + record.value.size();
+  if (size - format::kBodyOffset <= kCopyLimit) {
+    char* at = Append(size);
+    format::EncodeBodyHeader(record.type, record.member.size(),
+                             record.value.size(), at + format::kBodyOffset);
+    std::memcpy(at + format::kRecordHeaderSize, record.member.data(),
+                record.member.size());
+    if (!record.value.empty()) {
+      std::memcpy(at + head_size, record.value.data(), record.value.size());
+    }
+    format::SealRecord(at, size);
   } else {
-    pieces_.push_back(body);
+    // Members are at most kMaxMemberSize bytes: the head fits in a block.
+    char* at = Append(head_size);
+    const char* body = at + format::kBodyOffset;
+    format::EncodeBodyHeader(record.type, record.member.size(),
+                             record.value.size(), at + format::kBodyOffset);
+    std::memcpy(at + format::kRecordHeaderSize, record.member.data(),
+                record.member.size());
+    EncodeFixed(format::BodyHeaderChecksum(body),
+                at + format::kHeaderChecksumOffset);
+    EncodeFixed(format::BodyChecksum(
+                    std::string_view(body, head_size - format::kBodyOffset),
+                    record.value),
+                at + format::kBodyChecksumOffset);
+    if (!record.value.empty()) pieces_.push_back(record.value);
   }
-  bytes_ += sizeof(prefix) + body.size();
+  bytes_ += size;
 }
 
-void RecordBatch::Copy(std::string_view data) {
-  if (block_used_ + data.size() > kBlockSize) {
-    blocks_.push_back(std::make_unique<char[]>(kBlockSize));
+char* RecordBatch::Append(std::size_t size) {
+  if (block_used_ + size > kBlockSize) {
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockSize));
     block_used_ = 0;
   }
   char* at = blocks_.back().get() + block_used_;
-  std::memcpy(at, data.data(), data.size());
-  block_used_ += data.size();
+  block_used_ += size;
   if (!pieces_.empty() && pieces_.back().data() + pieces_.back().size() == at) {
-    pieces_.back() = std::string_view(pieces_.back().data(),
-                                      pieces_.back().size() + data.size());
+    pieces_.back() =
+        std::string_view(pieces_.back().data(), pieces_.back().size() + size);
   } else {
-    pieces_.emplace_back(at, data.size());
+    pieces_.emplace_back(at, size);
   }
+  return at;
 }
 
 void RecordBatch::Clear() {

@@ -1,8 +1,8 @@
 // RecordBatch: records to append to a collection file, ready for one gather
-// write. The caller gives each record's body (persist/format.h); the batch
-// adds the checksums before it. Small bodies are copied into contiguous
-// blocks, since a piece per tiny record would cost the kernel more than the
-// copy; large bodies are written from where they are.
+// write. The caller gives each record's fields; the batch encodes the
+// record (persist/format.h). Small records are encoded whole into
+// contiguous blocks, since a piece per tiny record would cost the kernel
+// more than the copy; a large record's value is written from where it is.
 
 #ifndef DSKV_PERSIST_RECORD_BATCH_H_
 #define DSKV_PERSIST_RECORD_BATCH_H_
@@ -13,13 +13,16 @@
 #include <string_view>
 #include <vector>
 
+#include "persist/format.h"
+
 namespace dskv {
 
 class RecordBatch {
  public:
-  // Adds the record whose body is `body`. A body larger than kCopyLimit is
-  // not copied: it must stay valid and unchanged while the batch is used.
-  void Add(std::string_view body);
+  // Adds `record`. The value of a record whose body is larger than
+  // kCopyLimit is not copied: it must stay valid and unchanged while the
+  // batch is used.
+  void Add(const format::RecordFields& record);
 
   // The bytes to write, in order. Valid until the batch changes.
   const std::vector<std::string_view>& pieces() const { return pieces_; }
@@ -30,13 +33,14 @@ class RecordBatch {
 
   // Bodies up to this size are copied; larger ones are referenced.
   static constexpr std::size_t kCopyLimit = 1024;
-
- private:
+  // The blocks small records and large ones' headers are encoded into.
   static constexpr std::size_t kBlockSize = 256 * 1024;
 
-  // Copies `data` to the end of the current block, extending the last piece
-  // when it ends there.
-  void Copy(std::string_view data);
+ private:
+  // Returns `size` contiguous bytes at the end of the current block (at
+  // most kBlockSize), which the last piece is extended to cover when it
+  // ends there.
+  char* Append(std::size_t size);
 
   std::vector<std::string_view> pieces_;
   std::vector<std::unique_ptr<char[]>> blocks_;

@@ -33,10 +33,10 @@ TEST_F(RecordBatchTest, GatherWriteReadsBackAsTheRecords) {
     const std::size_t size = i % 2 == 0 ? 10 + i % 100 : 2000 + i;
     records.emplace_back(Record::NewPut("m" + std::to_string(i),
                                         std::string(size, 'a' + i % 26)));
-    batch.Add(records.back()->body());
+    batch.Add(records.back()->fields());
   }
   records.emplace_back(Record::NewTombstone("m0"));
-  batch.Add(records.back()->body());
+  batch.Add(records.back()->fields());
   ASSERT_GT(batch.pieces().size(), 1024u);  // More than one writev.
 
   std::string contents;
@@ -65,6 +65,41 @@ TEST_F(RecordBatchTest, GatherWriteReadsBackAsTheRecords) {
     EXPECT_EQ(parsed->members["m" + std::to_string(i)],
               std::string(size, 'a' + i % 26))
         << i;
+  }
+}
+
+// Records whose member alone makes them large: encoded in the block, with
+// no value piece; and values at the edges of the Records' size byte.
+TEST_F(RecordBatchTest, LargeMembersAndEdgeValueSizesReadBack) {
+  const std::string long_member(format::kMaxMemberSize - 1, 'm');
+  std::vector<RecordRef> records;
+  records.emplace_back(Record::NewPut(long_member, ""));
+  records.emplace_back(Record::NewPut(long_member + "x", "ignored"));
+  records.emplace_back(Record::NewTombstone(long_member + "x"));
+  for (std::size_t size : {0, 1, 253, 254, 255, 256, 1010, 1011, 1012}) {
+    records.emplace_back(
+        Record::NewPut("v" + std::to_string(size), std::string(size, 'v')));
+  }
+  RecordBatch batch;
+  for (const RecordRef& record : records) batch.Add(record->fields());
+
+  std::string file;
+  format::AppendHeader("c", &file);
+  for (std::string_view piece : batch.pieces()) file.append(piece);
+  absl::StatusOr<ParsedCollection> parsed =
+      ParseCollectionFile(file, /*salvage=*/false);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->torn_tail_bytes, 0u);
+  EXPECT_EQ(parsed->members[long_member], "");
+  EXPECT_FALSE(parsed->members.contains(long_member + "x"));
+  for (std::size_t size : {0, 1, 253, 254, 255, 256, 1010, 1011, 1012}) {
+    EXPECT_EQ(parsed->members["v" + std::to_string(size)],
+              std::string(size, 'v'))
+        << size;
+  }
+  for (const RecordRef& record : records) {
+    EXPECT_EQ(record->file_size(), format::RecordSize(record->member().size(),
+                                                      record->value().size()));
   }
 }
 
