@@ -150,7 +150,9 @@ RecordRef ShardMap::NoteForOrder(Collection& collection, const Record* record,
 void ShardMap::ListDirty(Shard& shard, Collection& collection,
                          const Record* record) {
   record->MarkPendingAndListed();
-  shard.dirty.push_back({&collection, RecordRef(record)});
+  if (collection.dirty.empty()) shard.dirty.push_back(&collection);
+  collection.dirty.emplace_back(record);
+  ++shard.dirty_keys;
 }
 
 RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
@@ -488,7 +490,6 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
     Shard& shard = shards_[i];
     // Declared before the lock so that they are freed after it is released.
     std::unique_ptr<Collection> removed;
-    std::vector<DirtyEntry> forgotten;
     std::unique_lock lock(shard.mu);
     // Close holds walk_mu_ while it closes shards, so either no shard is
     // closed or all are: nothing has been removed when this returns.
@@ -507,12 +508,13 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
       }
     }
     AddUnwritten(shard, -pending_bytes);
-    // The rewrite that `cleared_` asks for supersedes these changes.
-    auto listed = std::stable_partition(
-        shard.dirty.begin(), shard.dirty.end(),
-        [&](const DirtyEntry& e) { return e.collection != removed.get(); });
-    std::move(listed, shard.dirty.end(), std::back_inserter(forgotten));
-    shard.dirty.erase(listed, shard.dirty.end());
+    // The rewrite that `cleared_` asks for supersedes these changes, which
+    // go with `removed`.
+    if (!removed->dirty.empty()) {
+      shard.dirty.erase(
+          std::find(shard.dirty.begin(), shard.dirty.end(), removed.get()));
+      shard.dirty_keys -= removed->dirty.size();
+    }
     changed = true;
   }
   order_lock = std::unique_lock<std::shared_mutex>();  // Unlocks.
@@ -570,35 +572,36 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
   std::vector<std::string> emptied_names;
   for (std::size_t i = 0; i < shard_count(); ++i) {
     Shard& shard = shards_[i];
-    std::vector<DirtyEntry> dirty;  // Released after the lock.
+    // The dirty lists' references, released after the lock.
+    std::vector<std::vector<RecordRef>> unlisted;
     std::vector<RecordRef> drained_tombstones;
     std::unique_lock lock(shard.mu);
     PublishUnwritten(shard);
+    std::vector<Collection*> dirty;
     dirty.swap(shard.dirty);
+    shard.dirty_keys = 0;
+    unlisted.reserve(dirty.size());
     std::vector<Collection*> emptied;
-    Collection* last = nullptr;
-    Records* out = nullptr;
-    for (const DirtyEntry& entry : dirty) {
-      // Its reference goes with `dirty`, once the lock is released.
-      entry.record->set_listed(false);
-      Collection& collection = *entry.collection;
-      // Records leave the map only here and in DeleteAll, which unlists
-      // them: the listed member is present.
-      const MemberTable::Position at =
-          collection.members.Find(entry.record->member());
-      const Record* current = collection.members.Get(at);
-      if (!current->pending()) continue;  // Taken under an earlier entry.
-      current->set_pending(false);
-      snapshot.bytes += current->file_size();
-      if (&collection != last) {
-        last = &collection;
-        out = &snapshot.changes[collection.name];
-      }
-      out->push_back(RecordRef::Share(current));
-      if (current->is_tombstone()) {
-        drained_tombstones.emplace_back(current);  // The map's reference.
-        collection.members.Erase(at);
-        if (collection.members.empty()) emptied.push_back(&collection);
+    for (Collection* collection : dirty) {
+      unlisted.push_back(std::exchange(collection->dirty, {}));
+      Records* out = nullptr;  // Made for the first pending member.
+      for (const RecordRef& listed : unlisted.back()) {
+        listed->set_listed(false);
+        // Records leave the map only here and in DeleteAll, which drops the
+        // Collection with its list: the listed member is present.
+        const MemberTable::Position at =
+            collection->members.Find(listed->member());
+        const Record* current = collection->members.Get(at);
+        if (!current->pending()) continue;  // Taken under an earlier entry.
+        current->set_pending(false);
+        snapshot.bytes += current->file_size();
+        if (out == nullptr) out = &snapshot.changes[collection->name];
+        out->push_back(RecordRef::Share(current));
+        if (current->is_tombstone()) {
+          drained_tombstones.emplace_back(current);  // The map's reference.
+          collection->members.Erase(at);
+          if (collection->members.empty()) emptied.push_back(collection);
+        }
       }
     }
     for (Collection* collection : emptied) {
@@ -671,7 +674,7 @@ ShardMap::Totals ShardMap::GetTotals() const {
     std::shared_lock lock(shard.mu);
     totals.keys += shard.keys;
     totals.bytes += shard.bytes;
-    totals.dirty_keys += shard.dirty.size();
+    totals.dirty_keys += shard.dirty_keys;
     totals.unwritten_bytes += shard.unpublished_bytes;
     for (const auto& [name, collection] : shard.collections) {
       if (collection->live > 0) names.emplace(name);

@@ -235,13 +235,9 @@ class ShardMap {
     bool has_unordered_changes() const {
       return !unordered.empty() || !retired.empty();
     }
-  };
-
-  // A changed member, named by the Record it held when it was listed: the
-  // Record now in the map may be a later one.
-  struct DirtyEntry {
-    Collection* collection;
-    RecordRef record;
+    // The members changed since the last Drain, each named by the Record it
+    // held when it was listed: the Record now in the map may be a later one.
+    std::vector<RecordRef> dirty;
   };
 
   struct Shard {
@@ -251,7 +247,10 @@ class ShardMap {
     absl::flat_hash_map<std::string_view, std::unique_ptr<Collection>,
                         StringHash, StringEq>
         collections ABSL_GUARDED_BY(mu);
-    std::vector<DirtyEntry> dirty ABSL_GUARDED_BY(mu);
+    // The Collections whose dirty lists are not empty, and the lists' total
+    // length.
+    std::vector<Collection*> dirty ABSL_GUARDED_BY(mu);
+    std::uint64_t dirty_keys ABSL_GUARDED_BY(mu) = 0;
     // This shard's change to unwritten_bytes_ not yet added to it.
     std::int64_t unpublished_bytes ABSL_GUARDED_BY(mu) = 0;
     std::uint64_t keys ABSL_GUARDED_BY(mu) = 0;
@@ -317,8 +316,8 @@ class ShardMap {
                     const Record* record) const;
 
   // Marks `record`, a changed member's Record that is not pending, pending
-  // and lists it in `shard`'s dirty list; the caller holds the shard's lock
-  // exclusively.
+  // and lists it in the dirty list of `collection`, in `shard`; the caller
+  // holds the shard's lock exclusively.
   static void ListDirty(Shard& shard, Collection& collection,
                         const Record* record);
 
