@@ -1,5 +1,6 @@
 #include "dskv/member_table.h"
 
+#include <bit>
 #include <cstdlib>
 #include <utility>
 
@@ -15,6 +16,16 @@ bool TooFull(std::size_t size, std::size_t capacity) {
 
 constexpr std::size_t kMinCapacity = 8;
 
+// Capacities are 4 to 7 times a power of two, each at most 1/4 above the
+// one before: a table of n members takes between 4n/3 and 5n/3 slots, where
+// doubling would leave it between 4n/3 and 8n/3. Growing more often costs
+// little, since it reads no Record.
+std::size_t NextCapacity(std::size_t capacity) {
+  if (capacity < kMinCapacity) return kMinCapacity;
+  const int shift = std::bit_width(capacity) - 3;  // capacity >> shift: 4..7.
+  return ((capacity >> shift) + 1) << shift;
+}
+
 }  // namespace
 
 std::uint64_t MemberTable::Tagged(const Record* record, std::uint64_t tag) {
@@ -25,8 +36,20 @@ std::uint64_t MemberTable::Tagged(const Record* record, std::uint64_t tag) {
   return address | (tag << kTagShift);
 }
 
+std::size_t MemberTable::HomeOf(std::size_t hash) const {
+  // The hash's low bits scaled to the capacity (Lemire's "fastrange"): the
+  // low 16, the tag, in tables the tag reaches.
+  if (capacity_ <= kTagMask + 1) {
+    return static_cast<std::size_t>((TagOfHash(hash) * capacity_) >> 16);
+  }
+  return static_cast<std::size_t>(
+      ((static_cast<std::uint64_t>(hash) & 0xFFFFFFFFu) * capacity_) >> 32);
+}
+
 std::size_t MemberTable::HomeOfSlot(std::uint64_t slot) const {
-  if (capacity_ <= kTagMask + 1) return HomeOf(TagOf(slot));
+  if (capacity_ <= kTagMask + 1) {
+    return static_cast<std::size_t>((TagOf(slot) * capacity_) >> 16);
+  }
   return HomeOf(StringHash()(RecordOf(slot)->member()));
 }
 
@@ -34,7 +57,7 @@ MemberTable::Position MemberTable::Find(std::string_view member,
                                         std::size_t hash) const {
   if (capacity_ == 0) return kMissing;
   const std::uint64_t tag = TagOfHash(hash);
-  for (std::size_t i = HomeOf(hash);; i = (i + 1) & (capacity_ - 1)) {
+  for (std::size_t i = HomeOf(hash);; i = Next(i)) {
     const std::uint64_t slot = slots_[i];
     if (slot == 0) return kMissing;
     if (TagOf(slot) == tag) {
@@ -55,20 +78,19 @@ MemberTable::Position MemberTable::Find(std::string_view member) const {
 
 void MemberTable::Insert(const Record* record, std::size_t hash) {
   if (capacity_ == 0 || TooFull(size_ + 1, capacity_)) {
-    Resize(capacity_ == 0 ? kMinCapacity : capacity_ * 2);
+    Resize(NextCapacity(capacity_));
   }
   std::size_t i = HomeOf(hash);
-  while (slots_[i] != 0) i = (i + 1) & (capacity_ - 1);
+  while (slots_[i] != 0) i = Next(i);
   slots_[i] = Tagged(record, TagOfHash(hash));
   ++size_;
 }
 
 void MemberTable::Erase(Position position) {
-  const std::size_t mask = capacity_ - 1;
   std::size_t hole = position;
   // Moves back each following slot that may fill the hole: one whose home
   // is not cyclically within (hole, slot].
-  for (std::size_t i = (hole + 1) & mask; slots_[i] != 0; i = (i + 1) & mask) {
+  for (std::size_t i = Next(hole); slots_[i] != 0; i = Next(i)) {
     const std::size_t home = HomeOfSlot(slots_[i]);
     const bool stays =
         hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
@@ -92,7 +114,7 @@ void MemberTable::Resize(std::size_t capacity) {
   for (std::size_t j = 0; j < old_capacity; ++j) {
     if (old[j] == 0) continue;
     std::size_t i = HomeOfSlot(old[j]);
-    while (slots_[i] != 0) i = (i + 1) & (capacity_ - 1);
+    while (slots_[i] != 0) i = Next(i);
     slots_[i] = old[j];
   }
 }

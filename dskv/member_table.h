@@ -6,12 +6,13 @@
 // zero. A lookup reads the slots of one cache line or two, compares tags,
 // and reads a Record only when its tag matches: one cache miss for the
 // table and one for the Record, where a table of separate tags and pointers
-// costs two for the table. A slot's home is the low bits of the hash, so in
-// a table of up to 2^16 slots the tag gives it: growing the table and
+// costs two for the table. A slot's home comes from the hash's low bits, so
+// in a table of up to 2^16 slots the tag gives it: growing the table and
 // deleting move slots without reading (and missing on) their Records. Of
 // the slots a lookup probes, those with the same home differ from it in the
-// tag's other bits. Linear probing; deletion shifts the following slots
-// back, so no tombstones build up.
+// tag's other bits. Capacities need not be powers of two (see
+// NextCapacity), so that tables stay fuller. Linear probing; deletion shifts
+// the following slots back, so no tombstones build up.
 //
 // Holds no references: its owner does. Not thread-safe.
 
@@ -105,10 +106,14 @@ class MemberTable {
   }
   static std::uint64_t Tagged(const Record* record, std::uint64_t tag);
 
-  std::size_t HomeOf(std::size_t hash) const { return hash & (capacity_ - 1); }
-  // The home of the Record in `slot`.
+  // The first slot to probe for a member of this hash, and for the Record
+  // in `slot`.
+  std::size_t HomeOf(std::size_t hash) const;
   std::size_t HomeOfSlot(std::uint64_t slot) const;
-  // Grows the table to `capacity` slots, a power of two, rehashing.
+  std::size_t Next(std::size_t i) const {
+    return i + 1 == capacity_ ? 0 : i + 1;
+  }
+  // Grows the table to `capacity` slots, rehashing.
   void Resize(std::size_t capacity);
 
   std::unique_ptr<std::uint64_t[]> slots_;  // 0: empty.

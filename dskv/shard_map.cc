@@ -156,11 +156,10 @@ void ShardMap::ListDirty(Shard& shard, Collection& collection,
 }
 
 RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
-                            std::size_t member_hash, const Record* record) {
+                            MemberTable::Position at, std::size_t member_hash,
+                            const Record* record) {
   Count(shard, collection, record, +1);
   std::int64_t unwritten = static_cast<std::int64_t>(record->file_size());
-  const MemberTable::Position at =
-      collection.members.Find(record->member(), member_hash);
   if (at == MemberTable::kMissing) {
     collection.members.Insert(record, member_hash);
     ListDirty(shard, collection, record);
@@ -223,14 +222,9 @@ absl::StatusOr<RecordRef> ShardMap::Share(KeyRef key) const {
   return shared;
 }
 
-bool ShardMap::OverwriteInPlace(Shard& shard, const KeyHashes& hashes,
-                                KeyRef key, std::string_view value) {
-  auto c = shard.collections.find(key.collection, hashes.collection);
-  if (c == shard.collections.end()) return false;
-  Collection& collection = *c->second;
-  const MemberTable::Position at =
-      collection.members.Find(key.member, hashes.member);
-  if (at == MemberTable::kMissing) return false;
+bool ShardMap::OverwriteInPlace(Shard& shard, Collection& collection,
+                                MemberTable::Position at,
+                                std::string_view value) {
   const Record* record = collection.members.Get(at);
   // No other reference (but the dirty list's, which only names the member)
   // means no reader, janitor pass or SharedValue has it.
@@ -258,11 +252,14 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
     {
       std::unique_lock lock(shard.mu);
       if (shard.closed) return ClosedError();
-      if (!OverwriteInPlace(shard, hashes, key, value)) {
-        replaced = Replace(
-            shard,
-            FindOrAddCollection(shard, key.collection, hashes.collection),
-            hashes.member, slab_.NewPut(key.member, value));
+      Collection& collection =
+          FindOrAddCollection(shard, key.collection, hashes.collection);
+      const MemberTable::Position at =
+          collection.members.Find(key.member, hashes.member);
+      if (at == MemberTable::kMissing ||
+          !OverwriteInPlace(shard, collection, at, value)) {
+        replaced = Replace(shard, collection, at, hashes.member,
+                           slab_.NewPut(key.member, value));
       }
     }
     NoteChange();
@@ -273,10 +270,17 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
   {
     std::unique_lock lock(shard.mu);
     if (shard.closed) return ClosedError();
-    if (OverwriteInPlace(shard, hashes, key, value)) {
-      lock.unlock();
-      NoteChange();
-      return absl::OkStatus();
+    if (auto c = shard.collections.find(key.collection, hashes.collection);
+        c != shard.collections.end()) {
+      Collection& collection = *c->second;
+      const MemberTable::Position at =
+          collection.members.Find(key.member, hashes.member);
+      if (at != MemberTable::kMissing &&
+          OverwriteInPlace(shard, collection, at, value)) {
+        lock.unlock();
+        NoteChange();
+        return absl::OkStatus();
+      }
     }
   }
   RecordRef record(slab_.NewPut(key.member, value));
@@ -284,9 +288,11 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
   {
     std::unique_lock lock(shard.mu);
     if (shard.closed) return ClosedError();
-    replaced = Replace(
-        shard, FindOrAddCollection(shard, key.collection, hashes.collection),
-        hashes.member, record.release());
+    Collection& collection =
+        FindOrAddCollection(shard, key.collection, hashes.collection);
+    replaced = Replace(shard, collection,
+                       collection.members.Find(key.member, hashes.member),
+                       hashes.member, record.release());
   }
   NoteChange();
   return absl::OkStatus();
@@ -308,7 +314,7 @@ absl::Status ShardMap::Delete(KeyRef key) {
         collection.members.Get(at)->is_tombstone()) {
       return absl::OkStatus();
     }
-    replaced = Replace(shard, collection, hashes.member,
+    replaced = Replace(shard, collection, at, hashes.member,
                        slab_.NewTombstone(key.member));
   }
   NoteChange();

@@ -271,17 +271,20 @@ class ShardMap {
   template <typename Read>
   absl::Status ReadRecord(KeyRef key, Read read) const;
 
-  // Overwrites the value at `key` in `shard`, whose lock the caller holds
-  // exclusively, if a Record of the same size that no one else references
-  // holds it. Returns whether it did.
-  bool OverwriteInPlace(Shard& shard, const KeyHashes& hashes, KeyRef key,
-                        std::string_view value);
+  // Overwrites the value of the member at `at` in `collection`, in
+  // `shard`, whose lock the caller holds exclusively, if its Record has a
+  // value of the same size and no one else references it. Returns whether
+  // it did.
+  bool OverwriteInPlace(Shard& shard, Collection& collection,
+                        MemberTable::Position at, std::string_view value);
 
   // Puts `record` (adopting the caller's reference) at its member in
-  // `collection`, in `shard`, whose lock the caller holds exclusively.
-  // Returns the Record it replaced, if any, to be released after unlocking.
+  // `collection`, in `shard`, whose lock the caller holds exclusively: at
+  // `at`, where the member is, or (kMissing) added. Returns the Record it
+  // replaced, if any, to be released after unlocking.
   RecordRef Replace(Shard& shard, Collection& collection,
-                    std::size_t member_hash, const Record* record);
+                    MemberTable::Position at, std::size_t member_hash,
+                    const Record* record);
 
   // The collection `name` in `shard`, whose lock the caller holds
   // exclusively; added if missing.
