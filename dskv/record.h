@@ -92,8 +92,9 @@ class Record {
   // Drops a reference; frees the record with the last one.
   void Unref() const;
 
-  // Whether the record waits in its shard's dirty list for the janitor.
-  // Read and written only under the lock of the shard that holds the record.
+  // Whether the record is its member's current one and waits for the
+  // janitor (listed itself, or under a Record it replaced). Read and written
+  // only under the lock of the shard that holds the record.
   bool pending() const {
     return (state_.load(std::memory_order_relaxed) & kPendingBit) != 0;
   }
@@ -123,6 +124,11 @@ class Record {
   // exclusive lock.
   void MarkPendingAndListed() const {
     state_.fetch_add(kPendingBit | kListedBit | 1, std::memory_order_relaxed);
+  }
+  // Clears pending and listed in one atomic step, for Drain, which takes
+  // over the dirty list's reference. Under its shard's exclusive lock.
+  void ClearPendingAndListed() const {
+    state_.fetch_and(~(kPendingBit | kListedBit), std::memory_order_relaxed);
   }
 
  private:

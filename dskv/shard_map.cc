@@ -173,6 +173,8 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
   // member: Drain finds whatever the map holds then. It will never be
   // written, so it leaves the unwritten bytes.
   if (replaced->pending()) {
+    // Only a member's current Record is pending: Drain relies on it.
+    replaced->set_pending(false);
     record->set_pending(true);
     unwritten -= static_cast<std::int64_t>(replaced->file_size());
   } else {
@@ -591,23 +593,35 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
     for (Collection* collection : dirty) {
       unlisted.push_back(std::exchange(collection->dirty, {}));
       Records* out = nullptr;  // Made for the first pending member.
-      for (const RecordRef& listed : unlisted.back()) {
-        listed->set_listed(false);
-        // Records leave the map only here and in DeleteAll, which drops the
-        // Collection with its list: the listed member is present.
-        const MemberTable::Position at =
-            collection->members.Find(listed->member());
-        const Record* current = collection->members.Get(at);
-        if (!current->pending()) continue;  // Taken under an earlier entry.
-        current->set_pending(false);
-        snapshot.bytes += current->file_size();
-        if (out == nullptr) out = &snapshot.changes[collection->name];
-        out->push_back(RecordRef::Share(current));
-        if (current->is_tombstone()) {
-          drained_tombstones.emplace_back(current);  // The map's reference.
+      for (RecordRef& listed : unlisted.back()) {
+        RecordRef taken;
+        MemberTable::Position at = MemberTable::kMissing;
+        if (listed->pending()) {
+          // Still its member's Record (a replaced Record is no longer
+          // pending): the snapshot takes the list's reference.
+          listed->ClearPendingAndListed();
+          taken = std::move(listed);
+        } else {
+          listed->set_listed(false);
+          // Records leave the map only here and in DeleteAll, which drops
+          // the Collection with its list: the listed member is present.
+          at = collection->members.Find(listed->member());
+          const Record* current = collection->members.Get(at);
+          if (!current->pending()) continue;  // Taken under an earlier entry.
+          current->set_pending(false);
+          taken = RecordRef::Share(current);
+        }
+        snapshot.bytes += taken->file_size();
+        if (taken->is_tombstone()) {
+          if (at == MemberTable::kMissing) {
+            at = collection->members.Find(taken->member());
+          }
+          drained_tombstones.emplace_back(taken.get());  // The map's reference.
           collection->members.Erase(at);
           if (collection->members.empty()) emptied.push_back(collection);
         }
+        if (out == nullptr) out = &snapshot.changes[collection->name];
+        out->push_back(std::move(taken));
       }
     }
     for (Collection* collection : emptied) {
