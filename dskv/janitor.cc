@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <utility>
 #include <vector>
 
@@ -13,8 +14,9 @@
 namespace dskv {
 namespace {
 
-// Files synced at once at the end of a pass. Syncs wait on the disk, not
-// the processor, so more threads than cores pay off.
+// Collections a pass writes and syncs at once, each on a thread of its own.
+// Syncs wait on the disk, not the processor, so more threads than cores pay
+// off.
 constexpr std::size_t kMaxParallelSyncs = 16;
 
 // Files a pass writes and syncs at a time. Each holds a descriptor until it
@@ -175,7 +177,8 @@ void Janitor::Run() {
     pass_requested_.store(false, std::memory_order_relaxed);
     ++started_;
     lock.unlock();
-    const absl::Status status = Pass(compact_all);
+    ShardMap::DirtySnapshot written;
+    const absl::Status status = Pass(compact_all, &written);
     lock.lock();
     ++finished_;
     last_error_ = status;
@@ -188,14 +191,19 @@ void Janitor::Run() {
     }
     if (last) stopped_ = true;
     done_cv_.notify_all();
+    // Its references go once the waiters are on their way: releasing a
+    // large pass's takes milliseconds, and no one needs to wait for it.
+    lock.unlock();
+    written = ShardMap::DirtySnapshot();
+    lock.lock();
     if (last) return;
     next_pass =
         Clock::now() + (status.ok() ? settings_.flush_interval : backoff);
   }
 }
 
-absl::Status Janitor::Pass(bool compact_all) {
-  ShardMap::DirtySnapshot snapshot;
+absl::Status Janitor::Pass(bool compact_all, ShardMap::DirtySnapshot* written) {
+  ShardMap::DirtySnapshot& snapshot = *written;
   {
     std::lock_guard lock(mu_);
     snapshot = map_->Drain();
@@ -205,9 +213,6 @@ absl::Status Janitor::Pass(bool compact_all) {
   ReleaseRewritable(snapshot);
   const absl::Status status = Persist(snapshot, compact_all);
   unreleased_bytes_ += snapshot.bytes;
-  // The snapshot's references go before its bytes are released, so that
-  // writers let in by the release find that memory free.
-  snapshot = ShardMap::DirtySnapshot();
   if (status.ok()) {
     map_->ReleaseUnwritten(std::exchange(unreleased_bytes_, 0));
     std::lock_guard lock(mu_);
@@ -278,36 +283,44 @@ absl::Status Janitor::PersistBatch(std::span<const std::string> collections,
                                    const ShardMap::DirtySnapshot& snapshot,
                                    bool compact_all,
                                    std::vector<std::string>* installed) {
+  // Each file is synced as soon as it is written, on a thread of its own,
+  // so that its sync overlaps the writing of the next files and the syncs
+  // of the others, instead of costing a disk round trip each.
   absl::Status first_error;
   std::vector<std::string> appended;
   std::vector<PendingRewrite> rewrites;
-  for (const std::string& collection : collections) {
-    const auto changes = snapshot.changes.find(collection);
-    absl::Status s = PersistCollection(
-        collection,
-        changes == snapshot.changes.end() ? nullptr : &changes->second,
-        snapshot.cleared.contains(collection), compact_all, &appended,
-        &rewrites);
-    first_error.Update(s);
-  }
-
-  // Sync every written file at once, so that the syncs of many files
-  // overlap instead of costing a disk round trip each.
-  std::vector<WritableFile*> to_sync;
-  for (const std::string& collection : appended) {
-    to_sync.push_back(files_[collection].writer.get());
-  }
-  for (const PendingRewrite& pending : rewrites) {
-    if (pending.rewrite.temp != nullptr) {
-      to_sync.push_back(pending.rewrite.temp.get());
+  // In `appended` order, then in `rewrites` order (as used below); a
+  // deque, so that the syncs' results stay in place as it grows.
+  std::deque<absl::Status> append_synced;
+  std::deque<absl::Status> rewrite_synced;
+  {
+    WorkQueue syncs(kMaxParallelSyncs);
+    auto sync = [&](WritableFile* file, absl::Status* status) {
+      syncs_.fetch_add(1, std::memory_order_relaxed);
+      syncs.Add([file, status] { *status = file->Sync(); });
+    };
+    for (const std::string& collection : collections) {
+      const auto changes = snapshot.changes.find(collection);
+      CollectionFile& file = files_[collection];
+      Written written;
+      first_error.Update(PersistCollection(
+          collection, file,
+          changes == snapshot.changes.end() ? nullptr : &changes->second,
+          snapshot.cleared.contains(collection), compact_all, &written));
+      if (written.appended) {
+        appended.push_back(collection);
+        sync(file.writer.get(), &append_synced.emplace_back());
+      } else if (written.rewrite.has_value()) {
+        rewrites.push_back(*std::move(written.rewrite));
+        if (WritableFile* temp = rewrites.back().rewrite.temp.get();
+            temp != nullptr) {
+          sync(temp, &rewrite_synced.emplace_back());
+        }
+      }
     }
-  }
-  std::vector<absl::Status> synced(to_sync.size());
-  ParallelFor(to_sync.size(), kMaxParallelSyncs, [&](std::size_t i) {
-    synced[i] = to_sync[i]->Sync();
-    return absl::OkStatus();
-  }).IgnoreError();  // The results are in `synced`.
-  syncs_.fetch_add(to_sync.size(), std::memory_order_relaxed);
+  }  // Waits for the syncs.
+  std::vector<absl::Status> synced(append_synced.begin(), append_synced.end());
+  synced.insert(synced.end(), rewrite_synced.begin(), rewrite_synced.end());
 
   std::size_t next = 0;
   for (const std::string& collection : appended) {
@@ -349,11 +362,10 @@ absl::Status Janitor::PersistBatch(std::span<const std::string> collections,
 }
 
 absl::Status Janitor::PersistCollection(const std::string& collection,
+                                        CollectionFile& file,
                                         const ShardMap::Records* changes,
                                         bool cleared, bool compact,
-                                        std::vector<std::string>* appended,
-                                        std::vector<PendingRewrite>* rewrites) {
-  CollectionFile& file = files_[collection];
+                                        Written* written) {
   bool rewrite = cleared || file.needs_rewrite || !file.exists;
   bool compacting = compact && !rewrite;
   rewrite = rewrite || compact;
@@ -387,7 +399,8 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
         StartRewrite(*settings_.fs, settings_.dir, collection, fields, file);
     if (!started.ok()) return started.status();
     bytes_written_.fetch_add(started->size, std::memory_order_relaxed);
-    rewrites->push_back({collection, *std::move(started), compacting});
+    written->rewrite =
+        PendingRewrite{collection, *std::move(started), compacting};
     return absl::OkStatus();
   }
 
@@ -396,7 +409,7 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
       *settings_.fs, CollectionPath(settings_.dir, collection), records, file);
   if (!s.ok()) return s;
   bytes_written_.fetch_add(records.bytes(), std::memory_order_relaxed);
-  appended->push_back(collection);
+  written->appended = true;
   return absl::OkStatus();
 }
 

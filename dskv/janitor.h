@@ -105,8 +105,9 @@ class Janitor {
 
   void Run();
   // One pass; called on the janitor thread only. `compact_all` rewrites
-  // every file. Releases the unwritten bytes of what it wrote.
-  absl::Status Pass(bool compact_all);
+  // every file. Releases the unwritten bytes of what it wrote, and leaves
+  // what it drained in `*written`, for the caller to release.
+  absl::Status Pass(bool compact_all, ShardMap::DirtySnapshot* written);
   // Writes, syncs and installs what `snapshot` changed.
   // Replaces the drained Records whose values writers may rewrite in
   // place (ShardMap::kCopyForRewriteMinSize) with private copies, so that
@@ -136,14 +137,21 @@ class Janitor {
     bool compaction;
   };
 
-  // Writes one collection's changes (null: none, only a pending rewrite)
-  // without syncing: appends them, adding the collection to `appended`, or
-  // starts a rewrite, added to `rewrites`.
+  // What PersistCollection wrote, not yet synced: an append to the
+  // collection file's writer, or a new version to install.
+  struct Written {
+    bool appended = false;
+    std::optional<PendingRewrite> rewrite;
+  };
+
+  // Writes one collection's changes (null: none, only a pending rewrite) to
+  // `file`, its entry in files_: appends them, or starts a rewrite. Several
+  // run at once, on different collections: it touches no other entry of
+  // files_ and no other state of the janitor but atomic counters.
   absl::Status PersistCollection(const std::string& collection,
+                                 CollectionFile& file,
                                  const ShardMap::Records* changes, bool cleared,
-                                 bool compact,
-                                 std::vector<std::string>* appended,
-                                 std::vector<PendingRewrite>* rewrites);
+                                 bool compact, Written* written);
   bool ShouldCompact(const std::string& collection,
                      std::uint64_t size_after_append) const;
 

@@ -5,11 +5,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 
 namespace dskv {
@@ -38,6 +42,78 @@ absl::Status ParallelFor(std::size_t n, std::size_t max_threads, Work work) {
   for (std::thread& t : pool) t.join();
   return first_error;
 }
+
+// Runs pieces of work handed over one at a time, each as soon as one of up
+// to `max_threads` threads (started as they are needed) is free, while the
+// caller goes on: for work that waits, such as syncing each file as soon as
+// it is written. Not thread-safe: one thread adds.
+class WorkQueue {
+ public:
+  explicit WorkQueue(std::size_t max_threads) : max_threads_(max_threads) {}
+  WorkQueue(const WorkQueue&) = delete;
+  WorkQueue& operator=(const WorkQueue&) = delete;
+  ~WorkQueue() { Wait(); }
+
+  void Add(std::function<void()> work) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(work));
+      if (idle_ > 0) {
+        cv_.notify_one();
+        return;
+      }
+    }
+    if (threads_.size() < max_threads_) {
+      threads_.emplace_back([this] { Work(); });
+    }
+  }
+
+  // Returns once every piece of work added has run; stops the threads.
+  void Wait() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+    std::lock_guard lock(mu_);
+    // With no thread started (max_threads 0), the caller runs what is left.
+    while (!queue_.empty()) {
+      std::function<void()> work = std::move(queue_.front());
+      queue_.pop_front();
+      work();
+    }
+    done_ = false;
+  }
+
+ private:
+  void Work() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      if (!queue_.empty()) {
+        std::function<void()> work = std::move(queue_.front());
+        queue_.pop_front();
+        lock.unlock();
+        work();
+        lock.lock();
+        continue;
+      }
+      if (done_) return;
+      ++idle_;
+      cv_.wait(lock);
+      --idle_;
+    }
+  }
+
+  const std::size_t max_threads_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  std::size_t idle_ ABSL_GUARDED_BY(mu_) = 0;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;  // Touched only by the adding thread.
+};
 
 // One thread per core: for work that computes.
 inline std::size_t CoreCount() {
