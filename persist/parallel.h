@@ -46,7 +46,9 @@ absl::Status ParallelFor(std::size_t n, std::size_t max_threads, Work work) {
 // Runs pieces of work handed over one at a time, each as soon as one of up
 // to `max_threads` threads (started as they are needed) is free, while the
 // caller goes on: for work that waits, such as syncing each file as soon as
-// it is written. Not thread-safe: one thread adds.
+// it is written. A lone piece of work is left to Wait, which runs it on the
+// caller's thread: a thread is started only once a second piece arrives.
+// Not thread-safe: one thread adds.
 class WorkQueue {
  public:
   explicit WorkQueue(std::size_t max_threads) : max_threads_(max_threads) {}
@@ -62,6 +64,7 @@ class WorkQueue {
         cv_.notify_one();
         return;
       }
+      if (threads_.empty() && queue_.size() < 2) return;
     }
     if (threads_.size() < max_threads_) {
       threads_.emplace_back([this] { Work(); });
