@@ -14,9 +14,9 @@
 namespace dskv {
 namespace {
 
-// Collections a pass writes and syncs at once, each on a thread of its own.
-// Syncs wait on the disk, not the processor, so more threads than cores pay
-// off.
+// Files a pass syncs at once, each on a thread of its own as soon as it is
+// written. Syncs wait on the disk, not the processor, so more threads than
+// cores pay off.
 constexpr std::size_t kMaxParallelSyncs = 16;
 
 // Files a pass writes and syncs at a time. Each holds a descriptor until it
