@@ -289,8 +289,9 @@ absl::Status Janitor::PersistBatch(std::span<const std::string> collections,
   absl::Status first_error;
   std::vector<std::string> appended;
   std::vector<PendingRewrite> rewrites;
-  // In `appended` order, then in `rewrites` order (as used below); a
-  // deque, so that the syncs' results stay in place as it grows.
+  // The syncs' results, in `appended` order and in the order of the
+  // `rewrites` that have a temp file; deques, so that they stay in place as
+  // they grow.
   std::deque<absl::Status> append_synced;
   std::deque<absl::Status> rewrite_synced;
   {
@@ -319,21 +320,19 @@ absl::Status Janitor::PersistBatch(std::span<const std::string> collections,
       }
     }
   }  // Waits for the syncs.
-  std::vector<absl::Status> synced(append_synced.begin(), append_synced.end());
-  synced.insert(synced.end(), rewrite_synced.begin(), rewrite_synced.end());
 
-  std::size_t next = 0;
-  for (const std::string& collection : appended) {
-    if (absl::Status s = synced[next++]; !s.ok()) {
+  for (std::size_t i = 0; i < appended.size(); ++i) {
+    if (const absl::Status& s = append_synced[i]; !s.ok()) {
       // The kernel may have dropped the unsynced pages: only a rewrite
       // from memory makes the file trustworthy again.
-      files_[collection].needs_rewrite = true;
+      files_[appended[i]].needs_rewrite = true;
       first_error.Update(s);
     }
   }
+  std::size_t next = 0;  // In rewrite_synced.
   for (PendingRewrite& pending : rewrites) {
     if (pending.rewrite.temp != nullptr) {
-      if (absl::Status s = synced[next++]; !s.ok()) {
+      if (const absl::Status& s = rewrite_synced[next++]; !s.ok()) {
         first_error.Update(s);
         continue;
       }

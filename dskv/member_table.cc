@@ -36,20 +36,22 @@ std::uint64_t MemberTable::Tagged(const Record* record, std::uint64_t tag) {
   return address | (tag << kTagShift);
 }
 
+// A home is the hash's low bits scaled to the capacity (Lemire's
+// "fastrange"): the low 16, the tag, in tables the tag reaches.
+bool MemberTable::TagGivesHome() const { return capacity_ <= kTagMask + 1; }
+
+std::size_t MemberTable::HomeOfTag(std::uint64_t tag) const {
+  return static_cast<std::size_t>((tag * capacity_) >> 16);
+}
+
 std::size_t MemberTable::HomeOf(std::size_t hash) const {
-  // The hash's low bits scaled to the capacity (Lemire's "fastrange"): the
-  // low 16, the tag, in tables the tag reaches.
-  if (capacity_ <= kTagMask + 1) {
-    return static_cast<std::size_t>((TagOfHash(hash) * capacity_) >> 16);
-  }
+  if (TagGivesHome()) return HomeOfTag(TagOfHash(hash));
   return static_cast<std::size_t>(
       ((static_cast<std::uint64_t>(hash) & 0xFFFFFFFFu) * capacity_) >> 32);
 }
 
 std::size_t MemberTable::HomeOfSlot(std::uint64_t slot) const {
-  if (capacity_ <= kTagMask + 1) {
-    return static_cast<std::size_t>((TagOf(slot) * capacity_) >> 16);
-  }
+  if (TagGivesHome()) return HomeOfTag(TagOf(slot));
   return HomeOf(StringHash()(RecordOf(slot)->member()));
 }
 

@@ -110,6 +110,8 @@ class MemberTable {
   // in `slot`.
   std::size_t HomeOf(std::size_t hash) const;
   std::size_t HomeOfSlot(std::uint64_t slot) const;
+  bool TagGivesHome() const;
+  std::size_t HomeOfTag(std::uint64_t tag) const;
   std::size_t Next(std::size_t i) const {
     return i + 1 == capacity_ ? 0 : i + 1;
   }

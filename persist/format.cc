@@ -40,19 +40,25 @@ void EncodeBodyHeader(RecordType type, std::size_t member_size,
               out + kBodyValueSizeOffset);
 }
 
-std::uint64_t BodyChecksum(std::string_view head, std::string_view tail) {
-  XXH3_state_t state;
-  XXH3_64bits_reset(&state);
-  XXH3_64bits_update(&state, head.data(), head.size());
-  XXH3_64bits_update(&state, tail.data(), tail.size());
-  return XXH3_64bits_digest(&state);
+void SealRecord(char* record, std::size_t size) {
+  SealRecord(record, size, {});
 }
 
-void SealRecord(char* record, std::size_t size) {
+void SealRecord(char* record, std::size_t size, std::string_view tail) {
   const char* body = record + kBodyOffset;
+  const std::string_view head(body, size - kBodyOffset);
   EncodeFixed(BodyHeaderChecksum(body), record + kHeaderChecksumOffset);
-  EncodeFixed(Checksum(std::string_view(body, size - kBodyOffset)),
-              record + kBodyChecksumOffset);
+  std::uint64_t checksum;
+  if (tail.empty()) {
+    checksum = Checksum(head);
+  } else {
+    XXH3_state_t state;
+    XXH3_64bits_reset(&state);
+    XXH3_64bits_update(&state, head.data(), head.size());
+    XXH3_64bits_update(&state, tail.data(), tail.size());
+    checksum = XXH3_64bits_digest(&state);
+  }
+  EncodeFixed(checksum, record + kBodyChecksumOffset);
 }
 
 void AppendRecord(RecordType type, std::string_view member,

@@ -100,12 +100,12 @@ void AppendRecord(RecordType type, std::string_view member,
 void EncodeBodyHeader(RecordType type, std::size_t member_size,
                       std::size_t value_size, char* out);
 
-// The body checksum of a body that is `head` followed by `tail`.
-std::uint64_t BodyChecksum(std::string_view head, std::string_view tail);
-
 // Computes and stores both checksums of the `size`-byte record at `record`,
 // whose body is already in place.
 void SealRecord(char* record, std::size_t size);
+// As SealRecord, for a record whose first `size` bytes are at `record` and
+// whose body goes on with `tail`, held elsewhere.
+void SealRecord(char* record, std::size_t size, std::string_view tail);
 
 // The header checksum of a body starting at `body`.
 std::uint32_t BodyHeaderChecksum(const char* body);

@@ -80,14 +80,14 @@ class WorkQueue {
     cv_.notify_all();
     for (std::thread& t : threads_) t.join();
     threads_.clear();
-    std::lock_guard lock(mu_);
-    // With no thread started (max_threads 0), the caller runs what is left.
-    while (!queue_.empty()) {
-      std::function<void()> work = std::move(queue_.front());
-      queue_.pop_front();
-      work();
+    // What no thread took (a lone piece, or max_threads 0) runs here.
+    std::deque<std::function<void()>> left;
+    {
+      std::lock_guard lock(mu_);
+      left.swap(queue_);
+      done_ = false;
     }
-    done_ = false;
+    for (std::function<void()>& work : left) work();
   }
 
  private:

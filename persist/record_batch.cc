@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "persist/coding.h"
 #include "persist/format.h"
 
 namespace dskv {
@@ -14,30 +13,21 @@ void RecordBatch::Add(const format::RecordFields& record) {
   const std::size_t head_size =
       format::kRecordHeaderSize + record.member.size();
   const std::size_t size = head_size + record.value.size();
-  if (size - format::kBodyOffset <= kCopyLimit) {
-    char* at = Append(size);
-    format::EncodeBodyHeader(record.type, record.member.size(),
-                             record.value.size(), at + format::kBodyOffset);
-    std::memcpy(at + format::kRecordHeaderSize, record.member.data(),
-                record.member.size());
+  // A large record's value stays where it is; its head (which fits in a
+  // block: members are at most kMaxMemberSize bytes) is encoded here.
+  const bool copied = size - format::kBodyOffset <= kCopyLimit;
+  char* at = Append(copied ? size : head_size);
+  format::EncodeBodyHeader(record.type, record.member.size(),
+                           record.value.size(), at + format::kBodyOffset);
+  std::memcpy(at + format::kRecordHeaderSize, record.member.data(),
+              record.member.size());
+  if (copied) {
     if (!record.value.empty()) {
       std::memcpy(at + head_size, record.value.data(), record.value.size());
     }
     format::SealRecord(at, size);
   } else {
-    // Members are at most kMaxMemberSize bytes: the head fits in a block.
-    char* at = Append(head_size);
-    const char* body = at + format::kBodyOffset;
-    format::EncodeBodyHeader(record.type, record.member.size(),
-                             record.value.size(), at + format::kBodyOffset);
-    std::memcpy(at + format::kRecordHeaderSize, record.member.data(),
-                record.member.size());
-    EncodeFixed(format::BodyHeaderChecksum(body),
-                at + format::kHeaderChecksumOffset);
-    EncodeFixed(format::BodyChecksum(
-                    std::string_view(body, head_size - format::kBodyOffset),
-                    record.value),
-                at + format::kBodyChecksumOffset);
+    format::SealRecord(at, head_size, record.value);
     if (!record.value.empty()) pieces_.push_back(record.value);
   }
   bytes_ += size;
