@@ -7,15 +7,12 @@
 #include <cstdint>
 #include <new>
 
+#include "dskv/chunk_cache.h"
 #include "dskv/record.h"
-#include "persist/bulk_memory.h"
 
 namespace dskv {
 namespace {
 
-// Chunks are huge pages, aligned to their size, so that a Record finds its
-// chunk's header by masking its address.
-constexpr std::size_t kChunkSize = kHugePageSize;
 // Larger Records come from malloc: they waste at most this much of a chunk.
 constexpr std::size_t kMaxArenaRecord = kChunkSize / 8;
 constexpr std::size_t kRecordAlignment = alignof(std::uint64_t);
@@ -28,6 +25,8 @@ std::uintptr_t RoundUp(std::uintptr_t n, std::size_t to) {
 
 }  // namespace
 
+// A chunk's first bytes. Chunks are aligned to their size, so a Record
+// finds its chunk's by masking its address.
 struct RecordArena::Chunk {
   // Records carved from the chunk and not yet freed, plus one while an
   // arena carves from it.
@@ -56,7 +55,7 @@ Record* RecordArena::NewPut(std::string_view member, std::string_view value) {
   if (size > kMaxArenaRecord) return Record::NewPut(member, value);
   if (chunk_ == nullptr || static_cast<std::size_t>(end_ - next_) < size) {
     Retire();
-    char* memory = static_cast<char*>(MapBulk(kChunkSize));
+    char* memory = static_cast<char*>(TakeChunk());
     if (memory == nullptr) throw std::bad_alloc();
     chunk_ = new (memory) Chunk();
     next_ = memory + RoundUp(sizeof(Chunk), kRecordAlignment);
@@ -76,7 +75,7 @@ void RecordArena::Release(Record* record) {
 void RecordArena::DropHold(Chunk* chunk) {
   if (chunk->holds.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     chunk->~Chunk();
-    UnmapBulk(chunk, kChunkSize);
+    GiveBackChunk(chunk);
   }
 }
 

@@ -1,12 +1,12 @@
 // RecordArena: Records for Open's loader, packed into chunks of memory in
-// huge pages that the kernel populates in one call (persist/bulk_memory.h):
+// huge pages that the kernel populates in one call (dskv/chunk_cache.h):
 // copying a store's values into freshly malloc'd Records a page fault at a
 // time dominated Open on virtual machines, where a fault costs ~10-20 us.
 // Carving Records out of a chunk also saves a malloc call and its overhead
 // per Record.
 //
-// A chunk goes back to the system once every Record carved from it has been
-// freed: the memory of a loaded Record that is overwritten or deleted is
+// A chunk is given back (GiveBackChunk) once every Record carved from it has
+// been freed: the memory of a loaded Record that is overwritten or deleted is
 // reclaimed only with the last of its chunk's neighbours.
 
 #ifndef DSKV_RECORD_ARENA_H_
@@ -43,7 +43,7 @@ class RecordArena {
 
   // Lets the current chunk go, if any.
   void Retire();
-  // Drops one of `chunk`'s holds; unmaps it with the last.
+  // Drops one of `chunk`'s holds; gives the chunk back with the last.
   static void DropHold(Chunk* chunk);
 
   Chunk* chunk_ = nullptr;

@@ -9,27 +9,14 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-// AddressSanitizer cannot see inside the slab's chunks: tell it which
-// slots are free, so that a use after free is caught as it is with malloc.
-#define DSKV_POISON(memory, size) ASAN_POISON_MEMORY_REGION(memory, size)
-#define DSKV_UNPOISON(memory, size) ASAN_UNPOISON_MEMORY_REGION(memory, size)
-#else
-#define DSKV_POISON(memory, size) ((void)(memory), (void)(size))
-#define DSKV_UNPOISON(memory, size) ((void)(memory), (void)(size))
-#endif
+#include "dskv/asan_poison.h"
+#include "dskv/chunk_cache.h"
 #include "dskv/record.h"
-#include "persist/bulk_memory.h"
 #include "persist/format.h"
 
 namespace dskv {
 namespace {
 
-// Chunks are huge pages, aligned to their size, so that a Record finds its
-// chunk's header by masking its address.
-constexpr std::size_t kChunkSize = kHugePageSize;
 // Size classes up to kFineMax bytes are the multiples of kGranule (also the
 // Records' alignment); above, each doubling of size has kSteps classes, so
 // that a slot is at most 1/kSteps larger than what it holds.
@@ -79,6 +66,8 @@ struct FreeSlot {
 class RecordSlab::Heap {
  public:
   // The chunk's first bytes: which heap and stripe its slots belong to.
+  // Chunks are aligned to their size, so a slot finds it by masking its
+  // address.
   struct ChunkHeader {
     Heap* heap;
     std::size_t stripe;
@@ -126,11 +115,7 @@ class RecordSlab::Heap {
   }
 
   ~Heap() {
-    for (void* chunk : chunks_) {
-      // Whatever is mapped here next starts addressable.
-      DSKV_UNPOISON(chunk, kChunkSize);
-      UnmapBulk(chunk, kChunkSize);
-    }
+    for (void* chunk : chunks_) GiveBackChunk(chunk);
   }
 
  private:
@@ -148,7 +133,7 @@ class RecordSlab::Heap {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu) {
     if (static_cast<std::size_t>(stripe.end - stripe.next) < size) {
       // The old chunk's tail, less than one slot, is left unused.
-      char* chunk = static_cast<char*>(MapBulk(kChunkSize));
+      char* chunk = static_cast<char*>(TakeChunk());
       if (chunk == nullptr) throw std::bad_alloc();
       {
         std::lock_guard lock(chunks_mu_);

@@ -9,9 +9,10 @@
 // its size rounded up to 8 bytes, and nothing else.
 //
 // Memory freed goes back to its size class, not to the system: like
-// malloc's heap, a slab keeps its peak. It is all unmapped once the slab is
-// destroyed and the last of its Records is freed (Records may outlive the
-// store, in SharedValues).
+// malloc's heap, a slab keeps its peak. Its chunks are given back
+// (dskv/chunk_cache.h: kept for the process's next stores, up to a bound)
+// once the slab is destroyed and the last of its Records is freed (Records
+// may outlive the store, in SharedValues).
 //
 // Thread-safe: allocation and release take the lock of one of a few
 // stripes, chosen by the allocating thread.

@@ -9,12 +9,12 @@
 
 #include "dskv/record.h"
 #include "gtest/gtest.h"
-#include "tests/mapped.h"
+#include "tests/given_back.h"
 
 namespace dskv {
 namespace {
 
-using ::dskv_test::IsMapped;
+using ::dskv_test::GivenBack;
 
 std::string ValueOf(int i) { return std::string(100 + i % 50, 'a' + i % 26); }
 
@@ -50,7 +50,7 @@ TEST(RecordArenaTest, FlagsAndCountsDoNotDisturbEachOther) {
   EXPECT_EQ(record->value(), "w");
 }
 
-TEST(RecordArenaTest, AChunkIsUnmappedWithItsLastRecord) {
+TEST(RecordArenaTest, AChunkIsGivenBackWithItsLastRecord) {
   std::vector<RecordRef> records;
   {
     RecordArena arena;
@@ -59,13 +59,13 @@ TEST(RecordArenaTest, AChunkIsUnmappedWithItsLastRecord) {
     }
   }
   const Record* first = records.front().get();
-  ASSERT_TRUE(IsMapped(first));
+  ASSERT_FALSE(GivenBack(first));
   // Freed one by one; the chunk stays while any of them lives.
   for (std::size_t i = 0; i + 1 < records.size(); ++i) records[i] = RecordRef();
-  EXPECT_TRUE(IsMapped(first));
+  EXPECT_FALSE(GivenBack(first));
   EXPECT_EQ(records.back()->value(), ValueOf(99));
   records.back() = RecordRef();
-  EXPECT_FALSE(IsMapped(first));
+  EXPECT_TRUE(GivenBack(first));
 }
 
 TEST(RecordArenaTest, AnArenaKeepsItsChunkUntilItIsDestroyed) {
@@ -75,9 +75,9 @@ TEST(RecordArenaTest, AnArenaKeepsItsChunkUntilItIsDestroyed) {
     RecordRef record(arena->NewPut("m", "v"));
     address = record.get();
   }
-  EXPECT_TRUE(IsMapped(address));  // The arena may still carve from it.
+  EXPECT_FALSE(GivenBack(address));  // The arena may still carve from it.
   arena.reset();
-  EXPECT_FALSE(IsMapped(address));
+  EXPECT_TRUE(GivenBack(address));
 }
 
 TEST(RecordArenaTest, LargeRecordsComeFromTheHeap) {

@@ -1,6 +1,6 @@
 // Records made by a RecordSlab: their contents, the reuse of freed memory
 // by the same size class, Records outliving their slab (and the slab's
-// memory going back to the system with the last of them), and many threads
+// memory given back with the last of them), and many threads
 // making and freeing Records at once (meant for --config=tsan too).
 
 #include "dskv/record_slab.h"
@@ -12,12 +12,12 @@
 
 #include "dskv/record.h"
 #include "gtest/gtest.h"
-#include "tests/mapped.h"
+#include "tests/given_back.h"
 
 namespace dskv {
 namespace {
 
-using ::dskv_test::IsMapped;
+using ::dskv_test::GivenBack;
 
 std::string ValueOf(int i) { return std::string(i % 300, 'a' + i % 26); }
 
@@ -75,9 +75,9 @@ TEST(RecordSlabTest, RecordsOutliveTheSlabAndTakeItsMemoryWithThem) {
   EXPECT_EQ(kept->member(), "kept");
   EXPECT_EQ(kept->value(), "value");
   const void* address = kept.get();
-  ASSERT_TRUE(IsMapped(address));
+  ASSERT_FALSE(GivenBack(address));
   kept = RecordRef();
-  EXPECT_FALSE(IsMapped(address));
+  EXPECT_TRUE(GivenBack(address));
 }
 
 TEST(RecordSlabTest, ManyThreadsMakeAndFreeRecords) {
