@@ -38,6 +38,16 @@ absl::Status Unshared(const absl::Status& status) {
   return absl::Status(status.code(), status.message());
 }
 
+// Drops the snapshot's references to its Records, most of which have left
+// the cache by the time a pass ends.
+void Release(ShardMap::DirtySnapshot& snapshot) {
+  for (auto& [collection, records] : snapshot.changes) {
+    VisitPrefetching</*kForWrite=*/true>(
+        records, [](RecordRef& record) { record = RecordRef(); });
+  }
+  snapshot = ShardMap::DirtySnapshot();
+}
+
 // Retry delays after failed passes.
 constexpr std::chrono::milliseconds kMinBackoff{10};
 constexpr std::chrono::milliseconds kMaxBackoff{2000};
@@ -194,7 +204,7 @@ void Janitor::Run() {
     // Its references go once the waiters are on their way: releasing a
     // large pass's takes milliseconds, and no one needs to wait for it.
     lock.unlock();
-    written = ShardMap::DirtySnapshot();
+    Release(written);
     lock.lock();
     if (last) return;
     next_pass =
@@ -222,14 +232,15 @@ absl::Status Janitor::Pass(bool compact_all, ShardMap::DirtySnapshot* written) {
 }
 
 void Janitor::ReleaseRewritable(ShardMap::DirtySnapshot& snapshot) const {
+  if (!snapshot.has_copyable_values) return;
   for (auto& [collection, records] : snapshot.changes) {
-    for (RecordRef& record : records) {
+    VisitPrefetching</*kForWrite=*/false>(records, [&](RecordRef& record) {
       const std::size_t size = record->value().size();
       if (!record->is_tombstone() && size >= ShardMap::kCopyForRewriteMinSize &&
           size < kMaxCopiedValueSize) {
         record = map_->Copy(*record);
       }
-    }
+    });
   }
 }
 
@@ -371,7 +382,9 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
   RecordBatch records;
   if (!rewrite && changes != nullptr) {
     // The snapshot keeps the Records, and so their values, alive.
-    for (const RecordRef& record : *changes) records.Add(record->fields());
+    VisitPrefetching</*kForWrite=*/false>(
+        *changes,
+        [&](const RecordRef& record) { records.Add(record->fields()); });
     compacting = ShouldCompact(collection, file.size + records.bytes());
     rewrite = compacting;
   }
@@ -385,9 +398,11 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
                             !compact && changes != nullptr;
     ShardMap::Records contents;
     if (first_file) {
-      for (const RecordRef& record : *changes) {
-        if (!record->is_tombstone()) contents.push_back(record);
-      }
+      VisitPrefetching</*kForWrite=*/false>(*changes,
+                                            [&](const RecordRef& record) {
+                                              if (!record->is_tombstone())
+                                                contents.push_back(record);
+                                            });
     } else {
       contents = map_->CopyCollection(collection);
     }

@@ -75,6 +75,21 @@ class Record {
     return format::RecordSize(member_size(), ValueSizeOf(size_byte()));
   }
 
+  // Asks the processor for the record's first two cache lines (its header,
+  // member and the start of its value), `for_write` if the caller will
+  // change its state. For loops over many Records: fetching a few ahead
+  // overlaps their cache misses, which otherwise come one after another.
+  void Prefetch(bool for_write) const {
+    const char* bytes = reinterpret_cast<const char*>(this);
+    if (for_write) {
+      __builtin_prefetch(bytes, 1);
+      __builtin_prefetch(bytes + 64, 1);
+    } else {
+      __builtin_prefetch(bytes, 0);
+      __builtin_prefetch(bytes + 64, 0);
+    }
+  }
+
   // Replaces the value with `value`, of the same size, in place. Only for
   // the holder of the sole reference, under the exclusive lock of the shard
   // that holds the record, so that no one can be reading the value.
@@ -221,6 +236,20 @@ class RecordRef {
  private:
   const Record* record_ = nullptr;
 };
+
+// Calls visit(records[i]) for each i in order, having asked for the Record
+// a few places ahead (Record::Prefetch), for walks over many Records, such
+// as the janitor's, that find few of them in the cache. `records` is a
+// vector of RecordRef or of Record pointers.
+template <bool kForWrite, typename Records, typename Visit>
+void VisitPrefetching(Records& records, Visit visit) {
+  constexpr std::size_t kAhead = 8;
+  const std::size_t n = records.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) records[i + kAhead]->Prefetch(kForWrite);
+    visit(records[i]);
+  }
+}
 
 }  // namespace dskv
 

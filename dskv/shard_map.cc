@@ -593,36 +593,41 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
     for (Collection* collection : dirty) {
       unlisted.push_back(std::exchange(collection->dirty, {}));
       Records* out = nullptr;  // Made for the first pending member.
-      for (RecordRef& listed : unlisted.back()) {
-        RecordRef taken;
-        MemberTable::Position at = MemberTable::kMissing;
-        if (listed->pending()) {
-          // Still its member's Record (a replaced Record is no longer
-          // pending): the snapshot takes the list's reference.
-          listed->ClearPendingAndListed();
-          taken = std::move(listed);
-        } else {
-          listed->set_listed(false);
-          // Records leave the map only here and in DeleteAll, which drops
-          // the Collection with its list: the listed member is present.
-          at = collection->members.Find(listed->member());
-          const Record* current = collection->members.Get(at);
-          if (!current->pending()) continue;  // Taken under an earlier entry.
-          current->set_pending(false);
-          taken = RecordRef::Share(current);
-        }
-        snapshot.bytes += taken->file_size();
-        if (taken->is_tombstone()) {
-          if (at == MemberTable::kMissing) {
-            at = collection->members.Find(taken->member());
-          }
-          drained_tombstones.emplace_back(taken.get());  // The map's reference.
-          collection->members.Erase(at);
-          if (collection->members.empty()) emptied.push_back(collection);
-        }
-        if (out == nullptr) out = &snapshot.changes[collection->name];
-        out->push_back(std::move(taken));
-      }
+      VisitPrefetching</*kForWrite=*/true>(
+          unlisted.back(), [&](RecordRef& listed) {
+            RecordRef taken;
+            MemberTable::Position at = MemberTable::kMissing;
+            if (listed->pending()) {
+              // Still its member's Record (a replaced Record is no longer
+              // pending): the snapshot takes the list's reference.
+              listed->ClearPendingAndListed();
+              taken = std::move(listed);
+            } else {
+              listed->set_listed(false);
+              // Records leave the map only here and in DeleteAll, which drops
+              // the Collection with its list: the listed member is present.
+              at = collection->members.Find(listed->member());
+              const Record* current = collection->members.Get(at);
+              if (!current->pending()) return;  // Taken under an earlier entry.
+              current->set_pending(false);
+              taken = RecordRef::Share(current);
+            }
+            snapshot.bytes += taken->file_size();
+            if (taken->value().size() >= kCopyForRewriteMinSize) {
+              snapshot.has_copyable_values = true;
+            }
+            if (taken->is_tombstone()) {
+              if (at == MemberTable::kMissing) {
+                at = collection->members.Find(taken->member());
+              }
+              drained_tombstones.emplace_back(
+                  taken.get());  // The map's reference.
+              collection->members.Erase(at);
+              if (collection->members.empty()) emptied.push_back(collection);
+            }
+            if (out == nullptr) out = &snapshot.changes[collection->name];
+            out->push_back(std::move(taken));
+          });
     }
     for (Collection* collection : emptied) {
       // Retired Records may be all that keeps the index's pointers valid.

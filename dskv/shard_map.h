@@ -105,6 +105,9 @@ class ShardMap {
     // The unwritten bytes of the Records in `changes`; the janitor releases
     // them once they are written (ReleaseUnwritten).
     std::uint64_t bytes = 0;
+    // Whether a value in `changes` is kCopyForRewriteMinSize or larger: if
+    // not, the janitor need not look for values to copy.
+    bool has_copyable_values = false;
     // When the first change in the snapshot was made, if any.
     std::optional<std::chrono::steady_clock::time_point> first_change;
   };
