@@ -243,6 +243,23 @@ bool ShardMap::OverwriteInPlace(Shard& shard, Collection& collection,
 }
 
 absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
+  return Write(key, value, /*unless_equal=*/false).status();
+}
+
+absl::StatusOr<bool> ShardMap::PutIfChanged(KeyRef key,
+                                            std::string_view value) {
+  return Write(key, value, /*unless_equal=*/true);
+}
+
+bool ShardMap::Holds(const Collection& collection, MemberTable::Position at,
+                     std::string_view value) {
+  if (at == MemberTable::kMissing) return false;
+  const Record* record = collection.members.Get(at);
+  return !record->is_tombstone() && record->value() == value;
+}
+
+absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
+                                     bool unless_equal) {
   const KeyHashes hashes = Hash(key);
   Shard& shard = ShardFor(hashes);
   // Rewriting a value of the same size in place saves an allocation and a
@@ -258,6 +275,7 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
           FindOrAddCollection(shard, key.collection, hashes.collection);
       const MemberTable::Position at =
           collection.members.Find(key.member, hashes.member);
+      if (unless_equal && Holds(collection, at, value)) return false;
       if (at == MemberTable::kMissing ||
           !OverwriteInPlace(shard, collection, at, value)) {
         replaced = Replace(shard, collection, at, hashes.member,
@@ -265,7 +283,7 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
       }
     }
     NoteChange();
-    return absl::OkStatus();
+    return true;
   }
   // A large Record is allocated before the lock, whose holder would wait for
   // its pages; trying in place first costs a second lock when it fails.
@@ -277,11 +295,12 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
       Collection& collection = *c->second;
       const MemberTable::Position at =
           collection.members.Find(key.member, hashes.member);
+      if (unless_equal && Holds(collection, at, value)) return false;
       if (at != MemberTable::kMissing &&
           OverwriteInPlace(shard, collection, at, value)) {
         lock.unlock();
         NoteChange();
-        return absl::OkStatus();
+        return true;
       }
     }
   }
@@ -292,12 +311,14 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
     if (shard.closed) return ClosedError();
     Collection& collection =
         FindOrAddCollection(shard, key.collection, hashes.collection);
-    replaced = Replace(shard, collection,
-                       collection.members.Find(key.member, hashes.member),
-                       hashes.member, record.release());
+    const MemberTable::Position at =
+        collection.members.Find(key.member, hashes.member);
+    // Another writer may have put these bytes between the two locks.
+    if (unless_equal && Holds(collection, at, value)) return false;
+    replaced = Replace(shard, collection, at, hashes.member, record.release());
   }
   NoteChange();
-  return absl::OkStatus();
+  return true;
 }
 
 absl::Status ShardMap::Delete(KeyRef key) {

@@ -145,6 +145,10 @@ class ShardMap {
   // marks the key dirty.
   absl::Status Put(KeyRef key, std::string_view value);
 
+  // As Put, unless `key` already holds exactly `value`: then nothing changes
+  // and nothing is marked dirty. Returns whether it stored `value`.
+  absl::StatusOr<bool> PutIfChanged(KeyRef key, std::string_view value);
+
   // Removes `key`, if present, and marks it dirty.
   absl::Status Delete(KeyRef key);
 
@@ -273,6 +277,15 @@ class ShardMap {
   // `read`; or returns NotFound.
   template <typename Read>
   absl::Status ReadRecord(KeyRef key, Read read) const;
+
+  // Put and PutIfChanged (`unless_equal`).
+  absl::StatusOr<bool> Write(KeyRef key, std::string_view value,
+                             bool unless_equal);
+
+  // Whether the member at `at` (kMissing: none) of `collection` is live and
+  // holds `value`. The caller holds its shard's lock.
+  static bool Holds(const Collection& collection, MemberTable::Position at,
+                    std::string_view value);
 
   // Overwrites the value of the member at `at` in `collection`, in
   // `shard`, whose lock the caller holds exclusively, if its Record has a

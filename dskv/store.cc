@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "base/hex_digest.h"
 #include "dskv/errors.h"
 #include "dskv/janitor.h"
 #include "dskv/key.h"
@@ -228,6 +229,25 @@ absl::Status Store::Put(std::string_view key, std::string_view value) {
   }
   if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
   return impl_->AfterWrite(impl_->map_.Put(*ref, value));
+}
+
+absl::StatusOr<std::string> Store::PutContent(std::string_view collection,
+                                              std::string_view value) {
+  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
+  if (absl::Status s = ValidateCollection(collection); !s.ok()) return s;
+  if (absl::Status s =
+          ValidateValueSize(value.size(), impl_->options_.max_value_size);
+      !s.ok()) {
+    return s;
+  }
+  std::string member = Xxh3Hex128(value);
+  if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
+  absl::StatusOr<bool> stored =
+      impl_->map_.PutIfChanged(KeyRef{collection, member}, value);
+  // In kSync mode the bytes found there may still be on their way to disk
+  // (another thread's Put): wait for them too.
+  if (absl::Status s = impl_->AfterWrite(stored.status()); !s.ok()) return s;
+  return member;
 }
 
 absl::Status Store::Delete(std::string_view key) {

@@ -339,6 +339,17 @@ class Store {
   // error and the store is unchanged.
   absl::Status Put(std::string_view key, std::string_view value);
 
+  // Stores `value` in `collection` under the member its content names, and
+  // returns that member: the XXH3-128 hash of `value`, as 32 lower-case hex
+  // digits (high 64 bits first). Putting the same bytes again finds them
+  // there and changes nothing: nothing new is written to disk. (If the
+  // member holds other bytes, put there by Put, it is overwritten.)
+  //
+  // Errors: InvalidArgument if `collection` is not a valid collection name
+  // or `value` is larger than Options::max_value_size; otherwise as Put.
+  absl::StatusOr<std::string> PutContent(std::string_view collection,
+                                         std::string_view value);
+
   // Removes the value stored at `key`. Removing a missing key succeeds.
   //
   // Errors: InvalidArgument if `key` is malformed; FailedPrecondition after

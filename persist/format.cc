@@ -5,6 +5,7 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include "base/hex_digest.h"
 #include "persist/coding.h"
 
 namespace dskv::format {
@@ -13,8 +14,7 @@ std::uint64_t Checksum(std::string_view bytes) {
 }
 
 std::string FileName(std::string_view collection) {
-  const XXH128_hash_t h = XXH3_128bits(collection.data(), collection.size());
-  return fmt::format("{:016x}{:016x}{}", h.high64, h.low64, kFileSuffix);
+  return Xxh3Hex128(collection).append(kFileSuffix);
 }
 
 void AppendHeader(std::string_view collection, std::string* out) {
