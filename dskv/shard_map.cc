@@ -260,33 +260,23 @@ bool ShardMap::Holds(const Collection& collection, MemberTable::Position at,
 
 absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
                                      bool unless_equal) {
-  const KeyHashes hashes = Hash(key);
-  Shard& shard = ShardFor(hashes);
   // Rewriting a value of the same size in place saves an allocation and a
   // free, and for a large value the page faults of fresh memory. A small
   // Record is allocated under the lock when that cannot be done: the slab
   // holds the shard for less than a second lock would cost.
   if (value.size() < kAllocateUnderLockMaxSize) {
-    RecordRef replaced;  // Released after the lock.
-    {
-      std::unique_lock lock(shard.mu);
-      if (shard.closed) return ClosedError();
-      Collection& collection =
-          FindOrAddCollection(shard, key.collection, hashes.collection);
-      const MemberTable::Position at =
-          collection.members.Find(key.member, hashes.member);
-      if (unless_equal && Holds(collection, at, value)) return false;
-      if (at == MemberTable::kMissing ||
-          !OverwriteInPlace(shard, collection, at, value)) {
-        replaced = Replace(shard, collection, at, hashes.member,
-                           slab_.NewPut(key.member, value));
-      }
-    }
-    NoteChange();
-    return true;
+    return ReadModifyWrite(
+        key,
+        [&](std::optional<std::string_view> current)
+            -> absl::StatusOr<std::optional<std::string_view>> {
+          if (unless_equal && current == value) return std::nullopt;
+          return value;
+        });
   }
   // A large Record is allocated before the lock, whose holder would wait for
   // its pages; trying in place first costs a second lock when it fails.
+  const KeyHashes hashes = Hash(key);
+  Shard& shard = ShardFor(hashes);
   {
     std::unique_lock lock(shard.mu);
     if (shard.closed) return ClosedError();

@@ -71,6 +71,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "base/string_hash.h"
+#include "dskv/errors.h"
 #include "dskv/key.h"
 #include "dskv/member_table.h"
 #include "dskv/ordered_index.h"
@@ -148,6 +149,17 @@ class ShardMap {
   // As Put, unless `key` already holds exactly `value`: then nothing changes
   // and nothing is marked dirty. Returns whether it stored `value`.
   absl::StatusOr<bool> PutIfChanged(KeyRef key, std::string_view value);
+
+  // Calls modify(current) under the exclusive lock of `key`'s shard, where
+  // `current` is the value at `key` (nullopt if there is none), and stores
+  // the value it returns, if any, as Put does: atomic with every other
+  // operation on the key. `modify` returns
+  // absl::StatusOr<std::optional<std::string_view>>, a view that outlives
+  // the call and is not of `current`; an error is returned as it is, and
+  // changes nothing. Returns whether a value was stored. Values are
+  // allocated under the lock: for small values, or rare calls.
+  template <typename Modify>
+  absl::StatusOr<bool> ReadModifyWrite(KeyRef key, Modify modify);
 
   // Removes `key`, if present, and marks it dirty.
   absl::Status Delete(KeyRef key);
@@ -382,6 +394,45 @@ class ShardMap {
   // none.
   std::atomic<std::int64_t> first_change_ns_{0};
 };
+
+template <typename Modify>
+absl::StatusOr<bool> ShardMap::ReadModifyWrite(KeyRef key, Modify modify) {
+  const KeyHashes hashes = Hash(key);
+  Shard& shard = ShardFor(hashes);
+  RecordRef replaced;  // Released after the lock.
+  {
+    std::unique_lock lock(shard.mu);
+    if (shard.closed) return ClosedError();
+    Collection* collection = nullptr;
+    MemberTable::Position at = MemberTable::kMissing;
+    std::optional<std::string_view> current;
+    if (auto c = shard.collections.find(key.collection, hashes.collection);
+        c != shard.collections.end()) {
+      collection = c->second.get();
+      at = collection->members.Find(key.member, hashes.member);
+      if (at != MemberTable::kMissing &&
+          !collection->members.Get(at)->is_tombstone()) {
+        current = collection->members.Get(at)->value();
+      }
+    }
+    absl::StatusOr<std::optional<std::string_view>> next = modify(current);
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) return false;
+    const std::string_view value = **next;
+    // Added only now, so that a call that stores nothing adds nothing.
+    if (collection == nullptr) {
+      collection =
+          &FindOrAddCollection(shard, key.collection, hashes.collection);
+    }
+    if (at == MemberTable::kMissing ||
+        !OverwriteInPlace(shard, *collection, at, value)) {
+      replaced = Replace(shard, *collection, at, hashes.member,
+                         slab_.NewPut(key.member, value));
+    }
+  }
+  NoteChange();
+  return true;
+}
 
 }  // namespace dskv
 

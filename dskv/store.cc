@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "base/hex_digest.h"
+#include "dskv/counter.h"
 #include "dskv/errors.h"
 #include "dskv/janitor.h"
 #include "dskv/key.h"
@@ -248,6 +249,65 @@ absl::StatusOr<std::string> Store::PutContent(std::string_view collection,
   // (another thread's Put): wait for them too.
   if (absl::Status s = impl_->AfterWrite(stored.status()); !s.ok()) return s;
   return member;
+}
+
+absl::StatusOr<bool> Store::CompareAndSwap(
+    std::string_view key, std::optional<std::string_view> expected,
+    std::string_view desired) {
+  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
+  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  if (!ref.ok()) return ref.status();
+  if (absl::Status s =
+          ValidateValueSize(desired.size(), impl_->options_.max_value_size);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
+  absl::StatusOr<bool> swapped = impl_->map_.ReadModifyWrite(
+      *ref,
+      [&](std::optional<std::string_view> current)
+          -> absl::StatusOr<std::optional<std::string_view>> {
+        if (current != expected) return std::nullopt;
+        return desired;
+      });
+  if (!swapped.ok() || !*swapped) return swapped;
+  if (absl::Status s = impl_->AfterWrite(absl::OkStatus()); !s.ok()) return s;
+  return true;
+}
+
+absl::StatusOr<std::int64_t> Store::Increment(std::string_view key,
+                                              std::int64_t delta) {
+  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
+  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  if (!ref.ok()) return ref.status();
+  if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
+  std::int64_t sum = 0;
+  std::string text;  // The sum, as stored.
+  absl::StatusOr<bool> stored = impl_->map_.ReadModifyWrite(
+      *ref,
+      [&](std::optional<std::string_view> current)
+          -> absl::StatusOr<std::optional<std::string_view>> {
+        std::int64_t value = 0;
+        if (current.has_value()) {
+          absl::StatusOr<std::int64_t> parsed = ParseCounter(*current);
+          if (!parsed.ok()) {
+            return absl::InvalidArgumentError(
+                fmt::format("Increment of {}: {}", QuoteForError(key),
+                            std::string(parsed.status().message())));
+          }
+          value = *parsed;
+        }
+        if (__builtin_add_overflow(value, delta, &sum)) {
+          return absl::OutOfRangeError(
+              fmt::format("Increment of {}: {} + {} is outside the int64 range",
+                          QuoteForError(key), value, delta));
+        }
+        text = FormatCounter(sum);
+        return text;
+      });
+  if (!stored.ok()) return stored.status();
+  if (absl::Status s = impl_->AfterWrite(absl::OkStatus()); !s.ok()) return s;
+  return sum;
 }
 
 absl::Status Store::Delete(std::string_view key) {

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -349,6 +350,31 @@ class Store {
   // or `value` is larger than Options::max_value_size; otherwise as Put.
   absl::StatusOr<std::string> PutContent(std::string_view collection,
                                          std::string_view value);
+
+  // Stores `desired` at `key` if `key` holds exactly `expected` now, or,
+  // with `expected` nullopt, if `key` holds no value; returns whether it
+  // did. Atomic with every other operation on `key`: of several calls that
+  // race with the same expectation, one swaps and the others see its value.
+  // A swap is a write like Put, persisted alike.
+  //
+  // Errors: InvalidArgument if `key` is malformed or `desired` is larger
+  // than Options::max_value_size; otherwise as Put. On these errors the
+  // store is unchanged.
+  absl::StatusOr<bool> CompareAndSwap(std::string_view key,
+                                      std::optional<std::string_view> expected,
+                                      std::string_view desired);
+
+  // Adds `delta` to the integer at `key` and returns the sum, atomically
+  // with every other operation on `key`; a key with no value counts as 0.
+  // Counters are decimal text: an optional '-' then digits, with no leading
+  // zeros, '+', "-0" or spaces ("0", "-12", "9223372036854775807"), the
+  // form Increment writes, within int64. Persisted like Put.
+  //
+  // Errors: InvalidArgument if `key` is malformed or holds a value that is
+  // not such a number; OutOfRange if the sum is outside int64; otherwise as
+  // Put. On these errors the store is unchanged.
+  absl::StatusOr<std::int64_t> Increment(std::string_view key,
+                                         std::int64_t delta);
 
   // Removes the value stored at `key`. Removing a missing key succeeds.
   //

@@ -13,8 +13,8 @@
 #include "absl/status/statusor.h"
 #include "dskv/store.h"
 #include "gtest/gtest.h"
+#include "tests/open_store_test.h"
 #include "tests/status_matchers.h"
-#include "tests/temp_dir.h"
 
 namespace dskv {
 namespace {
@@ -22,7 +22,7 @@ namespace {
 using ::dskv_test::HasCode;
 using ::dskv_test::HasValue;
 using ::dskv_test::IsOk;
-using ::dskv_test::TempDirTest;
+using ::dskv_test::OpenStoreTest;
 
 // Computed here independently of the store's own helper.
 std::string Digest(std::string_view bytes) {
@@ -34,28 +34,13 @@ std::string Digest(std::string_view bytes) {
   return hex;
 }
 
-class PutContentTest : public TempDirTest {
+class PutContentTest : public OpenStoreTest {
  protected:
-  void SetUp() override {
-    TempDirTest::SetUp();
-    if (HasFatalFailure()) return;
-    Open(Options());
-  }
-
-  void Open(Options options) {
-    store_.reset();
-    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir(), options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-  }
-
   std::uint64_t BytesWritten() {
     absl::StatusOr<Stats> stats = store_->GetStats();
     EXPECT_TRUE(IsOk(stats));
     return stats.ok() ? stats->bytes_written : 0;
   }
-
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(PutContentTest, TheMemberIsTheDigestOfTheValue) {

@@ -5,6 +5,13 @@
 //   crash_writer --dir=D --durability=sync|async --seed=S --first_version=V
 //                --ack_fd=N [--flush_every=K] [--flush_interval_ms=M]
 //                [--compaction_min_bytes=B] [--compaction_dead_ratio=R]
+//                [--workload=ops|counters]
+//
+// --workload=counters runs, as operation v, Increment("count/n", 1), which
+// must return v, then CompareAndSwap("count/cas", v - 1, v) (decimal; from
+// absent for v = 1), which must swap; V must be one more than count/n holds.
+// A count/cas one behind count/n (a kill between the two) is caught up
+// first.
 //
 // Lines written to the descriptor, each in one write(2):
 //   "b <v>\n"      before operation v starts.
@@ -23,6 +30,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -95,6 +103,40 @@ absl::Status Apply(dskv::Store& store, const Op& op) {
   return absl::InternalError("unknown operation kind");
 }
 
+// The value of `key` as a counter; 0 if absent.
+std::uint64_t ReadCount(const dskv::Store& store, const std::string& key) {
+  absl::StatusOr<std::string> value = store.Get(key);
+  if (absl::IsNotFound(value.status())) return 0;
+  if (!value.ok()) Fail("Get " + key, value.status());
+  return std::stoull(*value);
+}
+
+// Sets count/cas from `from` (0: absent) to `from` + 1; it must swap.
+void SwapCount(dskv::Store& store, std::uint64_t from) {
+  const std::string expected = std::to_string(from);
+  absl::StatusOr<bool> swapped = store.CompareAndSwap(
+      "count/cas",
+      from == 0 ? std::nullopt : std::optional<std::string_view>(expected),
+      std::to_string(from + 1));
+  if (!swapped.ok()) Fail("CompareAndSwap", swapped.status());
+  if (!*swapped) {
+    Fail("CompareAndSwap",
+         absl::InternalError("count/cas did not hold " + expected));
+  }
+}
+
+// Operation `version` of --workload=counters.
+void Count(dskv::Store& store, std::uint64_t version) {
+  absl::StatusOr<std::int64_t> sum = store.Increment("count/n", 1);
+  if (!sum.ok()) Fail("Increment", sum.status());
+  if (static_cast<std::uint64_t>(*sum) != version) {
+    Fail("Increment", absl::InternalError("returned " + std::to_string(*sum) +
+                                          ", not the operation's number " +
+                                          std::to_string(version)));
+  }
+  SwapCount(store, version - 1);
+}
+
 void Acknowledge(int fd, const dskv::Store& store, std::uint64_t version) {
   absl::StatusOr<dskv::Stats> stats = store.GetStats();
   if (!stats.ok()) Fail("GetStats", stats.status());
@@ -135,10 +177,28 @@ int Run(int argc, char** argv) {
       dskv::Store::Open(dir, options);
   if (!store.ok()) Fail("Open", store.status());
 
+  const std::string workload = Optional(flags, "workload", "ops");
+  if (workload != "ops" && workload != "counters") {
+    Usage("--workload must be ops or counters");
+  }
+  const bool counters = workload == "counters";
+  if (counters) {
+    const std::uint64_t count = ReadCount(**store, "count/n");
+    if (count + 1 != first_version) {
+      Usage("--first_version must be count/n + 1 = " +
+            std::to_string(count + 1));
+    }
+    if (count > 0 && ReadCount(**store, "count/cas") + 1 == count) {
+      SwapCount(**store, count - 1);
+    }
+  }
+
   for (std::uint64_t version = first_version;; ++version) {
-    const Op op = WorkloadOp(seed, version);
     WriteLine(ack_fd, "b " + std::to_string(version) + "\n");
-    if (absl::Status s = Apply(**store, op); !s.ok()) {
+    if (counters) {
+      Count(**store, version);
+    } else if (absl::Status s = Apply(**store, WorkloadOp(seed, version));
+               !s.ok()) {
       Fail("operation " + std::to_string(version), s);
     }
     if (options.durability == dskv::Durability::kSync) {
