@@ -318,20 +318,50 @@ absl::Status ShardMap::Delete(KeyRef key) {
   {
     std::unique_lock lock(shard.mu);
     if (shard.closed) return ClosedError();
-    auto c = shard.collections.find(key.collection, hashes.collection);
-    if (c == shard.collections.end()) return absl::OkStatus();
-    Collection& collection = *c->second;
-    const MemberTable::Position at =
-        collection.members.Find(key.member, hashes.member);
-    if (at == MemberTable::kMissing ||
-        collection.members.Get(at)->is_tombstone()) {
-      return absl::OkStatus();
-    }
-    replaced = Replace(shard, collection, at, hashes.member,
-                       slab_.NewTombstone(key.member));
+    replaced = DeleteAt(shard, Locate(shard, key, hashes), key, hashes);
+    if (replaced.get() == nullptr) return absl::OkStatus();
   }
   NoteChange();
   return absl::OkStatus();
+}
+
+const Record* ShardMap::Slot::live() const {
+  if (at == MemberTable::kMissing) return nullptr;
+  const Record* record = collection->members.Get(at);
+  return record->is_tombstone() ? nullptr : record;
+}
+
+ShardMap::Slot ShardMap::Locate(Shard& shard, KeyRef key,
+                                const KeyHashes& hashes) {
+  Slot slot;
+  if (auto c = shard.collections.find(key.collection, hashes.collection);
+      c != shard.collections.end()) {
+    slot.collection = c->second.get();
+    slot.at = slot.collection->members.Find(key.member, hashes.member);
+  }
+  return slot;
+}
+
+RecordRef ShardMap::StoreAt(Shard& shard, Slot slot, KeyRef key,
+                            const KeyHashes& hashes, std::string_view value) {
+  // Added only now, so that a call that stores nothing adds nothing.
+  if (slot.collection == nullptr) {
+    slot.collection =
+        &FindOrAddCollection(shard, key.collection, hashes.collection);
+  }
+  if (slot.at != MemberTable::kMissing &&
+      OverwriteInPlace(shard, *slot.collection, slot.at, value)) {
+    return RecordRef();
+  }
+  return Replace(shard, *slot.collection, slot.at, hashes.member,
+                 slab_.NewPut(key.member, value));
+}
+
+RecordRef ShardMap::DeleteAt(Shard& shard, Slot slot, KeyRef key,
+                             const KeyHashes& hashes) {
+  if (slot.live() == nullptr) return RecordRef();
+  return Replace(shard, *slot.collection, slot.at, hashes.member,
+                 slab_.NewTombstone(key.member));
 }
 
 void ShardMap::BringUpToDate(std::string_view name, std::size_t hash,
@@ -448,6 +478,8 @@ absl::StatusOr<ShardMap::ScanResult> ShardMap::Scan(
   }
   if (!upper.empty() && lower >= upper) return result;
 
+  // Through the walk: a page sees all of a batch (Apply) or none.
+  std::shared_lock batch(batch_mu_);
   std::shared_ptr<CollectionOrder> order = FindOrder(collection);
   if (order == nullptr) return result;
   const std::size_t hash = StringHash()(collection);
@@ -507,34 +539,14 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
   bool changed = false;
   for (std::size_t i = 0; i < shard_count(); ++i) {
     Shard& shard = shards_[i];
-    // Declared before the lock so that they are freed after it is released.
+    // Declared before the lock so that it is freed after it is released.
     std::unique_ptr<Collection> removed;
     std::unique_lock lock(shard.mu);
     // Close holds walk_mu_ while it closes shards, so either no shard is
     // closed or all are: nothing has been removed when this returns.
     if (shard.closed) return ClosedError();
-    auto c = shard.collections.find(collection, hash);
-    if (c == shard.collections.end()) continue;
-    removed = std::move(c->second);
-    shard.collections.erase(c);
-    shard.keys -= removed->live;
-    shard.bytes -= removed->bytes;
-    // The rewrite DeleteAll asks for writes none of them.
-    std::int64_t pending_bytes = 0;
-    for (const Record* record : removed->members) {
-      if (record->pending()) {
-        pending_bytes += static_cast<std::int64_t>(record->file_size());
-      }
-    }
-    AddUnwritten(shard, -pending_bytes);
-    // The rewrite that `cleared_` asks for supersedes these changes, which
-    // go with `removed`.
-    if (!removed->dirty.empty()) {
-      shard.dirty.erase(
-          std::find(shard.dirty.begin(), shard.dirty.end(), removed.get()));
-      shard.dirty_keys -= removed->dirty.size();
-    }
-    changed = true;
+    removed = RemoveCollection(shard, collection, hash);
+    changed = changed || removed != nullptr;
   }
   order_lock = std::unique_lock<std::shared_mutex>();  // Unlocks.
   if (changed) {
@@ -545,6 +557,130 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
   order.reset();
   ForgetOrderIfUnused(collection);
   return absl::OkStatus();
+}
+
+std::unique_ptr<ShardMap::Collection> ShardMap::RemoveCollection(
+    Shard& shard, std::string_view name, std::size_t hash) {
+  auto c = shard.collections.find(name, hash);
+  if (c == shard.collections.end()) return nullptr;
+  std::unique_ptr<Collection> removed = std::move(c->second);
+  shard.collections.erase(c);
+  shard.keys -= removed->live;
+  shard.bytes -= removed->bytes;
+  // The rewrite DeleteAll asks for writes none of them.
+  std::int64_t pending_bytes = 0;
+  for (const Record* record : removed->members) {
+    if (record->pending()) {
+      pending_bytes += static_cast<std::int64_t>(record->file_size());
+    }
+  }
+  AddUnwritten(shard, -pending_bytes);
+  // The rewrite that `cleared_` asks for supersedes these changes, which
+  // go with `removed`.
+  if (!removed->dirty.empty()) {
+    shard.dirty.erase(
+        std::find(shard.dirty.begin(), shard.dirty.end(), removed.get()));
+    shard.dirty_keys -= removed->dirty.size();
+  }
+  return removed;
+}
+
+absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
+                             const std::vector<BatchCondition>& conditions) {
+  // Every key hashed once; the shards to lock.
+  std::vector<KeyHashes> op_hashes(ops.size());
+  std::vector<KeyHashes> condition_hashes(conditions.size());
+  std::vector<std::string_view> cleared;
+  std::vector<bool> locked(shard_count());
+  const auto note = [&](KeyRef key, KeyHashes* hashes) {
+    *hashes = Hash(key);
+    locked[&ShardFor(*hashes) - shards_.get()] = true;
+  };
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].kind == BatchOp::Kind::kDeleteAll) {
+      cleared.push_back(ops[i].key.collection);
+    } else {
+      note(ops[i].key, &op_hashes[i]);
+    }
+  }
+  for (std::size_t i = 0; i < conditions.size(); ++i) {
+    note(conditions[i].key, &condition_hashes[i]);
+  }
+  std::sort(cleared.begin(), cleared.end());
+  cleared.erase(std::unique(cleared.begin(), cleared.end()), cleared.end());
+  if (!cleared.empty()) locked.assign(shard_count(), true);
+
+  // Declared before the locks, so that they are freed after them.
+  std::vector<RecordRef> replaced;
+  std::vector<std::unique_ptr<Collection>> removed;
+  std::vector<std::shared_ptr<CollectionOrder>> orders;
+  absl::Status status;
+  {
+    std::lock_guard walk(walk_mu_);
+    std::unique_lock batch(batch_mu_);
+    // In name order: two batches clearing the same collections take their
+    // indexes' locks in the same order.
+    std::vector<std::unique_lock<std::shared_mutex>> order_locks;
+    for (std::string_view name : cleared) {
+      orders.push_back(FindOrAddOrder(name));
+      order_locks.emplace_back(orders.back()->mu);
+    }
+    std::vector<std::unique_lock<std::shared_mutex>> shard_locks;
+    for (std::size_t i = 0; i < shard_count(); ++i) {
+      if (!locked[i]) continue;
+      shard_locks.emplace_back(shards_[i].mu);
+      // Close holds walk_mu_: no shard is closed, or all are.
+      if (shards_[i].closed) return ClosedError();
+    }
+    for (std::size_t i = 0; i < conditions.size(); ++i) {
+      const BatchCondition& condition = conditions[i];
+      Shard& shard = ShardFor(condition_hashes[i]);
+      const Record* live =
+          Locate(shard, condition.key, condition_hashes[i]).live();
+      const std::optional<std::string_view> current =
+          live == nullptr ? std::nullopt
+                          : std::optional<std::string_view>(live->value());
+      if (current != condition.value) {
+        status = absl::AbortedError(fmt::format(
+            "WriteBatch condition {} does not hold: {} {}", i,
+            QuoteForError(std::string(condition.key.collection) + "/" +
+                          std::string(condition.key.member)),
+            current.has_value() ? "holds another value" : "holds no value"));
+        break;
+      }
+    }
+    if (status.ok()) {
+      for (std::size_t i = 0; i < ops.size(); ++i) {
+        const BatchOp& op = ops[i];
+        if (op.kind == BatchOp::Kind::kDeleteAll) {
+          const std::size_t hash = StringHash()(op.key.collection);
+          const auto order = std::lower_bound(cleared.begin(), cleared.end(),
+                                              op.key.collection);
+          orders[order - cleared.begin()]->index.Clear();
+          bool changed = false;
+          for (std::size_t s = 0; s < shard_count(); ++s) {
+            removed.push_back(
+                RemoveCollection(shards_[s], op.key.collection, hash));
+            changed = changed || removed.back() != nullptr;
+          }
+          if (changed) cleared_.emplace(op.key.collection);
+          continue;
+        }
+        Shard& shard = ShardFor(op_hashes[i]);
+        const Slot slot = Locate(shard, op.key, op_hashes[i]);
+        replaced.push_back(
+            op.kind == BatchOp::Kind::kPut
+                ? StoreAt(shard, slot, op.key, op_hashes[i], op.value)
+                : DeleteAt(shard, slot, op.key, op_hashes[i]));
+      }
+      batches_since_drain_ = true;
+    }
+  }
+  // Only the map's references are left, unless shards or Scans hold them.
+  orders.clear();
+  for (std::string_view name : cleared) ForgetOrderIfUnused(name);
+  if (status.ok() && !ops.empty()) NoteChange();
+  return status;
 }
 
 void ShardMap::Close() {
@@ -588,6 +724,7 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
         std::chrono::steady_clock::duration(ns));
   }
   snapshot.cleared.swap(cleared_);
+  snapshot.has_batches = std::exchange(batches_since_drain_, false);
   std::vector<std::string> emptied_names;
   for (std::size_t i = 0; i < shard_count(); ++i) {
     Shard& shard = shards_[i];

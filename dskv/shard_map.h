@@ -34,8 +34,8 @@
 // Record of its member: the current one (still marked indexed) or a retired
 // one, and the scan then looks the current one up under the shard's lock.
 //
-// Lock order: walk_mu_, then an index's mutex, then a shard's, then
-// orders_mu_.
+// Lock order: walk_mu_, then batch_mu_, then an index's mutex, then a
+// shard's (in index order, when several), then orders_mu_.
 //
 // Unwritten bytes: the file size of every pending Record, plus what the
 // janitor drained and has not yet released (ReleaseUnwritten) once written.
@@ -106,6 +106,8 @@ class ShardMap {
     // The unwritten bytes of the Records in `changes`; the janitor releases
     // them once they are written (ReleaseUnwritten).
     std::uint64_t bytes = 0;
+    // Whether a batch (Apply) changed something since the previous Drain.
+    bool has_batches = false;
     // Whether a value in `changes` is kCopyForRewriteMinSize or larger: if
     // not, the janitor need not look for values to copy.
     bool has_copyable_values = false;
@@ -163,6 +165,26 @@ class ShardMap {
 
   // Removes `key`, if present, and marks it dirty.
   absl::Status Delete(KeyRef key);
+
+  // One change of a batch (Apply), its key already parsed.
+  struct BatchOp {
+    enum class Kind { kPut, kDelete, kDeleteAll };
+    Kind kind;
+    KeyRef key;              // Only key.collection, for kDeleteAll.
+    std::string_view value;  // kPut's.
+  };
+  // A batch's condition: `key` holds `value` (nullopt: holds nothing).
+  struct BatchCondition {
+    KeyRef key;
+    std::optional<std::string_view> value;
+  };
+
+  // Applies `ops` in order, if every one of `conditions` holds, atomically:
+  // Get, Scan, CopyCollection and Drain see none or all of them. Returns
+  // Aborted, naming the first condition (by index) that does not hold, and
+  // changes nothing, if one does not. Values are allocated under the locks.
+  absl::Status Apply(const std::vector<BatchOp>& ops,
+                     const std::vector<BatchCondition>& conditions);
 
   // What Scan found: up to the limit's Records, in scan order, and where
   // the next page starts (ScanPage::next).
@@ -290,6 +312,32 @@ class ShardMap {
   template <typename Read>
   absl::Status ReadRecord(KeyRef key, Read read) const;
 
+  // Where a key is in a shard whose lock the caller holds: its Collection
+  // (null if the shard has none of that name) and its position there.
+  struct Slot {
+    Collection* collection = nullptr;
+    MemberTable::Position at = MemberTable::kMissing;
+    // The live Record there; null if none (or a tombstone).
+    const Record* live() const;
+  };
+  static Slot Locate(Shard& shard, KeyRef key, const KeyHashes& hashes);
+
+  // Stores `value` at `key`, found at `slot` in `shard` (locked
+  // exclusively by the caller), adding its Collection if missing. Returns
+  // the Record replaced, to be released after unlocking.
+  RecordRef StoreAt(Shard& shard, Slot slot, KeyRef key,
+                    const KeyHashes& hashes, std::string_view value);
+  // Deletes the member at `slot`, if live, as StoreAt stores.
+  RecordRef DeleteAt(Shard& shard, Slot slot, KeyRef key,
+                     const KeyHashes& hashes);
+  // Removes collection `name` from `shard` (locked exclusively by the
+  // caller), with its pending changes: the rewrite its clearing asks for
+  // supersedes them. Returns it, to be freed after unlocking; null if the
+  // shard has none.
+  std::unique_ptr<Collection> RemoveCollection(Shard& shard,
+                                               std::string_view name,
+                                               std::size_t hash);
+
   // Put and PutIfChanged (`unless_equal`).
   absl::StatusOr<bool> Write(KeyRef key, std::string_view value,
                              bool unless_equal);
@@ -379,6 +427,13 @@ class ShardMap {
   absl::flat_hash_set<std::string, StringHash, StringEq> cleared_
       ABSL_GUARDED_BY(walk_mu_);
 
+  // Whether Apply changed something since the last Drain.
+  bool batches_since_drain_ ABSL_GUARDED_BY(walk_mu_) = false;
+
+  // Held exclusively by Apply while it changes the shards, and shared by
+  // Scan through its walk, so that a page sees all of a batch or none.
+  mutable std::shared_mutex batch_mu_;
+
   // Guards orders_; never held while taking another lock.
   mutable std::mutex orders_mu_;
   mutable absl::flat_hash_map<std::string, std::shared_ptr<CollectionOrder>,
@@ -403,32 +458,14 @@ absl::StatusOr<bool> ShardMap::ReadModifyWrite(KeyRef key, Modify modify) {
   {
     std::unique_lock lock(shard.mu);
     if (shard.closed) return ClosedError();
-    Collection* collection = nullptr;
-    MemberTable::Position at = MemberTable::kMissing;
-    std::optional<std::string_view> current;
-    if (auto c = shard.collections.find(key.collection, hashes.collection);
-        c != shard.collections.end()) {
-      collection = c->second.get();
-      at = collection->members.Find(key.member, hashes.member);
-      if (at != MemberTable::kMissing &&
-          !collection->members.Get(at)->is_tombstone()) {
-        current = collection->members.Get(at)->value();
-      }
-    }
-    absl::StatusOr<std::optional<std::string_view>> next = modify(current);
+    const Slot slot = Locate(shard, key, hashes);
+    const Record* live = slot.live();
+    absl::StatusOr<std::optional<std::string_view>> next = modify(
+        live == nullptr ? std::nullopt
+                        : std::optional<std::string_view>(live->value()));
     if (!next.ok()) return next.status();
     if (!next->has_value()) return false;
-    const std::string_view value = **next;
-    // Added only now, so that a call that stores nothing adds nothing.
-    if (collection == nullptr) {
-      collection =
-          &FindOrAddCollection(shard, key.collection, hashes.collection);
-    }
-    if (at == MemberTable::kMissing ||
-        !OverwriteInPlace(shard, *collection, at, value)) {
-      replaced = Replace(shard, *collection, at, hashes.member,
-                         slab_.NewPut(key.member, value));
-    }
+    replaced = StoreAt(shard, slot, key, hashes, **next);
   }
   NoteChange();
   return true;

@@ -310,6 +310,56 @@ absl::StatusOr<std::int64_t> Store::Increment(std::string_view key,
   return sum;
 }
 
+absl::Status Store::Write(const WriteBatch& batch) {
+  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
+  const auto invalid = [](std::string_view what, std::size_t i,
+                          const absl::Status& status) {
+    return absl::InvalidArgumentError(fmt::format(
+        "WriteBatch {} {}: {}", what, i, std::string(status.message())));
+  };
+  std::vector<ShardMap::BatchOp> ops;
+  ops.reserve(batch.ops_.size());
+  for (std::size_t i = 0; i < batch.ops_.size(); ++i) {
+    const WriteBatch::Op& op = batch.ops_[i];
+    const std::string_view key = batch.View(op.key);
+    if (op.kind == WriteBatch::Kind::kDeleteAll) {
+      if (absl::Status s = ValidateCollection(key); !s.ok()) {
+        return invalid("operation", i, s);
+      }
+      ops.push_back({ShardMap::BatchOp::Kind::kDeleteAll, KeyRef{key, {}}, {}});
+      continue;
+    }
+    absl::StatusOr<KeyRef> ref = ParseKey(key);
+    if (!ref.ok()) return invalid("operation", i, ref.status());
+    const std::string_view value = batch.View(op.value);
+    if (absl::Status s =
+            ValidateValueSize(value.size(), impl_->options_.max_value_size);
+        !s.ok()) {
+      return invalid("operation", i, s);
+    }
+    ops.push_back({op.kind == WriteBatch::Kind::kPut
+                       ? ShardMap::BatchOp::Kind::kPut
+                       : ShardMap::BatchOp::Kind::kDelete,
+                   *ref, value});
+  }
+  std::vector<ShardMap::BatchCondition> conditions;
+  conditions.reserve(batch.conditions_.size());
+  for (std::size_t i = 0; i < batch.conditions_.size(); ++i) {
+    const WriteBatch::Condition& condition = batch.conditions_[i];
+    absl::StatusOr<KeyRef> ref = ParseKey(batch.View(condition.key));
+    if (!ref.ok()) return invalid("condition", i, ref.status());
+    conditions.push_back({*ref, condition.value.has_value()
+                                    ? std::optional<std::string_view>(
+                                          batch.View(*condition.value))
+                                    : std::nullopt});
+  }
+  if (ops.empty() && conditions.empty()) return absl::OkStatus();
+  if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
+  absl::Status status = impl_->map_.Apply(ops, conditions);
+  if (!status.ok() || ops.empty()) return status;
+  return impl_->AfterWrite(status);
+}
+
 absl::Status Store::Delete(std::string_view key) {
   if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
   absl::StatusOr<KeyRef> ref = ParseKey(key);

@@ -33,6 +33,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "dskv/write_batch.h"
 
 namespace dskv {
 
@@ -375,6 +376,26 @@ class Store {
   // Put. On these errors the store is unchanged.
   absl::StatusOr<std::int64_t> Increment(std::string_view key,
                                          std::int64_t delta);
+
+  // Applies every operation of `batch`, in order, all or nothing, if every
+  // condition of the batch (WriteBatch::Expect) holds.
+  //
+  // All or nothing: every operation is checked first, and on an error
+  // nothing is applied; a concurrent Get, Scan or GetAll sees none or all of
+  // the batch's changes to the keys it reads. In kSync mode, returns once the
+  // whole batch is durable, with one sync for the batch (shared with other
+  // writers), not one per operation. An empty batch changes nothing.
+  //
+  // Not yet atomic across a crash: the janitor writes a batch's records like
+  // any others, each collection's file on its own, so a kill -9 while it
+  // writes them can leave part of a batch on disk. (Crash atomicity, through
+  // a journal of the janitor's passes, is the next step of this API.)
+  //
+  // Errors: InvalidArgument naming the operation's (or condition's) index
+  // and the rule, for a malformed key or collection name or an oversized
+  // value; Aborted, naming the condition's index, if a condition does not
+  // hold; otherwise as Put. On these errors the store is unchanged.
+  absl::Status Write(const WriteBatch& batch);
 
   // Removes the value stored at `key`. Removing a missing key succeeds.
   //

@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "absl/status/status.h"
+#include "base/utf8.h"
 
 namespace dskv {
 namespace {
@@ -81,34 +82,6 @@ void Encode(const Tuple& tuple, std::string* out) {
 absl::Status Malformed(std::size_t offset, std::string_view why) {
   return absl::InvalidArgumentError(
       fmt::format("not an encoded tuple: {} at byte offset {}", why, offset));
-}
-
-// The length of the valid UTF-8 sequence at the start of `s`, or 0 if there
-// is none (overlong forms, surrogates and code points past U+10FFFF are not
-// valid).
-std::size_t Utf8SequenceLength(std::string_view s) {
-  const auto byte = [&](std::size_t i) {
-    return static_cast<std::uint8_t>(s[i]);
-  };
-  const auto continuation = [&](std::size_t i) {
-    return i < s.size() && (byte(i) & 0xC0) == 0x80;
-  };
-  const std::uint8_t lead = byte(0);
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
-  if (lead >= 0xE0 && lead <= 0xEF) {
-    if (!continuation(1) || !continuation(2)) return 0;
-    if (lead == 0xE0 && byte(1) < 0xA0) return 0;   // Overlong.
-    if (lead == 0xED && byte(1) >= 0xA0) return 0;  // Surrogate.
-    return 3;
-  }
-  if (lead >= 0xF0 && lead <= 0xF4) {
-    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
-    if (lead == 0xF0 && byte(1) < 0x90) return 0;   // Overlong.
-    if (lead == 0xF4 && byte(1) >= 0x90) return 0;  // Past U+10FFFF.
-    return 4;
-  }
-  return 0;
 }
 
 class Decoder {
@@ -194,15 +167,9 @@ class Decoder {
 
   // Checks UTF-8 text decoded from the escaped bytes that begin at `offset`.
   absl::Status CheckUtf8(std::string_view text, std::size_t offset) const {
-    std::size_t i = 0;
-    while (i < text.size()) {
-      const std::size_t length = Utf8SequenceLength(text.substr(i));
-      if (length == 0) {
-        return Malformed(EncodedOffset(offset, text, i), "invalid UTF-8");
-      }
-      i += length;
-    }
-    return absl::OkStatus();
+    const std::size_t valid = ValidUtf8Prefix(text);
+    if (valid == text.size()) return absl::OkStatus();
+    return Malformed(EncodedOffset(offset, text, valid), "invalid UTF-8");
   }
 
   // Where byte i of a decoded string lies in the input, given that its

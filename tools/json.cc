@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <optional>
 
+#include "base/utf8.h"
 #include "tools/base64.h"
-#include "tools/utf8.h"
 
 namespace dskv::tool {
 namespace {

@@ -2,10 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dskv/store.h"
+#include "dskv/write_batch.h"
 #include "tools/commands.h"
 #include "tools/dump_format.h"
 #include "tools/errors.h"
@@ -17,25 +21,86 @@
 namespace dskv::tool {
 namespace {
 
+// Records are put in batches of this many, or of this many bytes of keys
+// and values, whichever comes first: one Write per batch instead of a call
+// per key.
+constexpr std::size_t kBatchRecords = 1000;
+constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
+
+// Records read and not yet written, with the line each came from.
+class PendingRecords {
+ public:
+  bool full() const {
+    return batch_.Count() >= kBatchRecords || bytes_ >= kBatchBytes;
+  }
+
+  void Add(const DumpRecord& record, std::string where) {
+    batch_.Put(record.Key(), record.value);
+    bytes_ +=
+        record.collection.size() + record.member.size() + record.value.size();
+    records_.push_back({record.Key(), record.value, std::move(where)});
+  }
+
+  // Writes the records, counting them in `*loaded`. If the batch fails, puts
+  // them one by one, so that the error names its line and the records
+  // before it are in.
+  absl::Status Write(Store& store, std::uint64_t* loaded) {
+    absl::Status status = store.Write(batch_);
+    if (status.ok()) {
+      *loaded += records_.size();
+    } else {
+      status = absl::OkStatus();
+      for (const Record& record : records_) {
+        status = store.Put(record.key, record.value);
+        if (!status.ok()) {
+          status = WithContext(record.where, status);
+          break;
+        }
+        ++*loaded;
+      }
+    }
+    batch_.Clear();
+    records_.clear();
+    bytes_ = 0;
+    return status;
+  }
+
+ private:
+  struct Record {
+    std::string key;
+    std::string value;
+    std::string where;
+  };
+  WriteBatch batch_;
+  std::vector<Record> records_;
+  std::size_t bytes_ = 0;
+};
+
 // Puts the records of `input` into `store` in order, counting them in
-// `*loaded`. Stops at the first bad line, with an error naming it.
+// `*loaded`. Stops at the first bad line, with an error naming it; the
+// records before it are put.
 absl::Status PutRecords(LineReader& input, Store& store,
                         std::uint64_t* loaded) {
   // A fraction of the input's bytes when its size is known, else a count.
   const bool by_bytes = input.size().has_value();
   Progress progress("load", input.size().value_or(0),
                     by_bytes ? ProgressUnit::kBytes : ProgressUnit::kRecords);
+  PendingRecords pending;
   for (std::uint64_t line_number = 1;; ++line_number) {
     absl::StatusOr<std::optional<std::string_view>> line = input.Next();
-    if (!line.ok()) return line.status();
-    if (!line->has_value()) return absl::OkStatus();
-    const std::string where = fmt::format("{}:{}", input.name(), line_number);
-    absl::StatusOr<DumpRecord> record = DecodeDumpLine(**line);
-    if (!record.ok()) return WithContext(where, record.status());
-    if (absl::Status s = store.Put(record->Key(), record->value); !s.ok()) {
-      return WithContext(where, s);
+    absl::Status error = line.status();
+    if (error.ok() && !line->has_value()) return pending.Write(store, loaded);
+    std::string where = fmt::format("{}:{}", input.name(), line_number);
+    absl::StatusOr<DumpRecord> record =
+        error.ok() ? DecodeDumpLine(**line) : absl::StatusOr<DumpRecord>(error);
+    if (!record.ok()) {
+      if (absl::Status s = pending.Write(store, loaded); !s.ok()) return s;
+      return line.ok() ? WithContext(where, record.status()) : error;
     }
-    ++*loaded;
+    pending.Add(*record, std::move(where));
+    if (pending.full()) {
+      if (absl::Status s = pending.Write(store, loaded); !s.ok()) return s;
+    }
     progress.Set(by_bytes ? input.bytes_read() : *loaded);
   }
 }

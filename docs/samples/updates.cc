@@ -1,5 +1,5 @@
-// docs/api.md, "Atomic updates" and "Content-addressed values":
-// CompareAndSwap, Increment and PutContent.
+// docs/api.md, "Write batches", "Atomic updates" and "Content-addressed
+// values": Write, CompareAndSwap, Increment and PutContent.
 
 #include <cstdint>
 #include <memory>
@@ -10,12 +10,38 @@
 #include "absl/status/statusor.h"
 #include "docs/samples/sample_dir.h"
 #include "dskv/store.h"
+#include "dskv/write_batch.h"
 
 namespace {
 
 using ::dskv_samples::Expect;
 
+absl::Status Batches(dskv::Store& store) {
+  // [START write_batch]
+  // A sign-up: the user, the index by e-mail and the counter, all or nothing,
+  // and only if the e-mail is not taken.
+  dskv::WriteBatch batch;
+  batch.Expect("emails/ada@example.com", std::nullopt);
+  batch.Put("users/ada", R"({"name":"Ada"})");
+  batch.Put("emails/ada@example.com", "ada");
+  batch.Put("stats/users", "1");
+  absl::Status written = store.Write(batch);
+  if (absl::IsAborted(written)) {
+    // The condition did not hold: nothing was written.
+  } else if (!written.ok()) {
+    return written;  // InvalidArgument names the operation; nothing written.
+  }
+  // [END write_batch]
+  absl::Status again = store.Write(batch);
+  absl::StatusOr<std::string> user = store.Get("users/ada");
+  if (!user.ok()) return user.status();
+  return Expect(
+      written.ok() && absl::IsAborted(again) && *user == R"({"name":"Ada"})",
+      "the batch applies once, then its condition fails");
+}
+
 absl::Status Updates(dskv::Store& store) {
+  if (absl::Status s = Batches(store); !s.ok()) return s;
   // [START compare_and_swap]
   // Claims a session only if nobody holds it (expected: absent)...
   absl::StatusOr<bool> claimed =

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/utf8.h"
 #include "gtest/gtest.h"
 #include "tools/base64.h"
 #include "tools/command.h"
@@ -14,7 +15,6 @@
 #include "tools/json.h"
 #include "tools/progress.h"
 #include "tools/text.h"
-#include "tools/utf8.h"
 
 namespace dskv::tool {
 namespace {

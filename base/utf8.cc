@@ -1,10 +1,14 @@
-#include "tools/utf8.h"
+#include "base/utf8.h"
 
 #include <cstddef>
 
-namespace dskv::tool {
+namespace dskv {
 
 bool IsValidUtf8(std::string_view bytes) {
+  return ValidUtf8Prefix(bytes) == bytes.size();
+}
+
+std::size_t ValidUtf8Prefix(std::string_view bytes) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const std::size_t size = bytes.size();
   std::size_t i = 0;
@@ -31,16 +35,16 @@ bool IsValidUtf8(std::string_view bytes) {
       if (lead == 0xF0) second_min = 0x90;
       if (lead == 0xF4) second_max = 0x8F;
     } else {
-      return false;  // A continuation byte, C0, C1 or F5..FF.
+      return i;  // A continuation byte, C0, C1 or F5..FF.
     }
-    if (size - i < length) return false;
-    if (p[i + 1] < second_min || p[i + 1] > second_max) return false;
+    if (size - i < length) return i;
+    if (p[i + 1] < second_min || p[i + 1] > second_max) return i;
     for (std::size_t k = 2; k < length; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
+      if ((p[i + k] & 0xC0) != 0x80) return i;
     }
     i += length;
   }
-  return true;
+  return size;
 }
 
 void AppendUtf8(std::uint32_t code_point, std::string* out) {
@@ -61,4 +65,4 @@ void AppendUtf8(std::uint32_t code_point, std::string* out) {
   }
 }
 
-}  // namespace dskv::tool
+}  // namespace dskv
