@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "base/utf8.h"
@@ -219,25 +221,45 @@ class Decoder {
 
 }  // namespace
 
-bool operator==(const Tuple& a, const Tuple& b) {
-  return a.elements_ == b.elements_;
+namespace {
+
+// -1, 0 or 1 as a < b, a == b, a > b, for values with operator<.
+template <typename T>
+int CompareValues(const T& a, const T& b) {
+  if (a < b) return -1;
+  return b < a ? 1 : 0;
 }
 
-std::strong_ordering operator<=>(const Tuple& a, const Tuple& b) {
+int CompareElements(const Tuple::Element& a, const Tuple::Element& b) {
+  if (a.index() != b.index()) return a.index() < b.index() ? -1 : 1;
+  return std::visit(
+      [&b](const auto& value) -> int {
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, Tuple>) {
+          return CompareTuples(value, std::get<Tuple>(b));
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          // std::string compares chars as unsigned bytes.
+          const int c = value.compare(std::get<std::string>(b));
+          return (c > 0) - (c < 0);
+        } else {
+          return CompareValues(value, std::get<T>(b));
+        }
+      },
+      a);
+}
+
+}  // namespace
+
+int CompareTuples(const Tuple& a, const Tuple& b) {
   const std::size_t common = std::min(a.size(), b.size());
   for (std::size_t i = 0; i < common; ++i) {
-    const Tuple::Element& x = a[i];
-    const Tuple::Element& y = b[i];
-    if (x.index() != y.index()) return x.index() <=> y.index();
-    const std::strong_ordering order = std::visit(
-        [&y](const auto& value) -> std::strong_ordering {
-          using T = std::decay_t<decltype(value)>;
-          return value <=> std::get<T>(y);
-        },
-        x);
-    if (order != std::strong_ordering::equal) return order;
+    if (const int c = CompareElements(a[i], b[i]); c != 0) return c;
   }
-  return a.size() <=> b.size();
+  return CompareValues(a.size(), b.size());
+}
+
+bool operator<(const Tuple& a, const Tuple& b) {
+  return CompareTuples(a, b) < 0;
 }
 
 std::string EncodeTuple(const Tuple& tuple) {

@@ -26,8 +26,6 @@
 // contain any byte, so it is a collection name only if it holds no '/' and
 // is at most 255 bytes.
 //
-// Needs C++20 (three-way comparison), where dskv/store.h needs C++17.
-//
 // Thread-safety: the functions are thread-safe; a Tuple is a value, safe to
 // read from many threads and to change from one.
 
@@ -35,7 +33,6 @@
 #define DSKV_TUPLE_H_
 
 #include <array>
-#include <compare>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -52,14 +49,26 @@ namespace dskv {
 // A byte string element: any bytes. (A std::string element is UTF-8 text.)
 struct Bytes {
   std::string bytes;
-  friend auto operator<=>(const Bytes&, const Bytes&) = default;
 };
+inline bool operator==(const Bytes& a, const Bytes& b) {
+  return a.bytes == b.bytes;
+}
+inline bool operator!=(const Bytes& a, const Bytes& b) { return !(a == b); }
+inline bool operator<(const Bytes& a, const Bytes& b) {
+  return a.bytes < b.bytes;
+}
 
 // A UUID element: 16 bytes, compared as unsigned bytes.
 struct Uuid {
   std::array<std::uint8_t, 16> bytes{};
-  friend auto operator<=>(const Uuid&, const Uuid&) = default;
 };
+inline bool operator==(const Uuid& a, const Uuid& b) {
+  return a.bytes == b.bytes;
+}
+inline bool operator!=(const Uuid& a, const Uuid& b) { return !(a == b); }
+inline bool operator<(const Uuid& a, const Uuid& b) {
+  return a.bytes < b.bytes;
+}
 
 class Tuple {
  public:
@@ -84,8 +93,11 @@ class Tuple {
   }
 
   // Equality, and tuple order (see above).
-  friend bool operator==(const Tuple& a, const Tuple& b);
-  friend std::strong_ordering operator<=>(const Tuple& a, const Tuple& b);
+  friend bool operator==(const Tuple& a, const Tuple& b) {
+    return a.elements_ == b.elements_;
+  }
+  friend bool operator!=(const Tuple& a, const Tuple& b) { return !(a == b); }
+  friend bool operator<(const Tuple& a, const Tuple& b);
 
  private:
   std::vector<Element> elements_;
@@ -95,6 +107,9 @@ class Tuple {
 // inside a tuple is 3 deep), so that hostile input cannot make it build a
 // value whose destruction exhausts the stack.
 inline constexpr int kMaxTupleDepth = 256;
+
+// Tuple order: negative if a < b, 0 if a == b, positive if a > b.
+int CompareTuples(const Tuple& a, const Tuple& b);
 
 // The bytes of `tuple`, ordered as tuples are. Does not check that UTF-8
 // elements are valid UTF-8; DecodeTuple does, so text that is not UTF-8
