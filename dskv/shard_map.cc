@@ -189,6 +189,7 @@ absl::Status ShardMap::ReadRecord(KeyRef key, Read read) const {
   const KeyHashes hashes = Hash(key);
   const Shard& shard = ShardFor(hashes);
   std::shared_lock lock(shard.mu);
+  AwaitBatch(shard, lock);
   if (shard.closed) return ClosedError();
   if (auto c = shard.collections.find(key.collection, hashes.collection);
       c != shard.collections.end()) {
@@ -279,6 +280,7 @@ absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
   Shard& shard = ShardFor(hashes);
   {
     std::unique_lock lock(shard.mu);
+    AwaitBatch(shard, lock);
     if (shard.closed) return ClosedError();
     if (auto c = shard.collections.find(key.collection, hashes.collection);
         c != shard.collections.end()) {
@@ -298,6 +300,7 @@ absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
   RecordRef replaced;  // Released after the lock.
   {
     std::unique_lock lock(shard.mu);
+    AwaitBatch(shard, lock);
     if (shard.closed) return ClosedError();
     Collection& collection =
         FindOrAddCollection(shard, key.collection, hashes.collection);
@@ -317,6 +320,7 @@ absl::Status ShardMap::Delete(KeyRef key) {
   RecordRef replaced;  // Released after the lock.
   {
     std::unique_lock lock(shard.mu);
+    AwaitBatch(shard, lock);
     if (shard.closed) return ClosedError();
     replaced = DeleteAt(shard, Locate(shard, key, hashes), key, hashes);
     if (replaced.get() == nullptr) return absl::OkStatus();
@@ -616,25 +620,29 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
   std::vector<std::shared_ptr<CollectionOrder>> orders;
   absl::Status status;
   {
-    std::lock_guard walk(walk_mu_);
     std::unique_lock batch(batch_mu_);
-    // In name order: two batches clearing the same collections take their
-    // indexes' locks in the same order.
-    std::vector<std::unique_lock<std::shared_mutex>> order_locks;
-    for (std::string_view name : cleared) {
-      orders.push_back(FindOrAddOrder(name));
-      order_locks.emplace_back(orders.back()->mu);
-    }
-    std::vector<std::unique_lock<std::shared_mutex>> shard_locks;
-    for (std::size_t i = 0; i < shard_count(); ++i) {
+    std::lock_guard walk(walk_mu_);
+    // Freezes the shards one at a time rather than holding all their locks
+    // (a thread holding 60 locks is more than ThreadSanitizer can follow):
+    // Get, Put and the other single-key calls wait while their shard is
+    // frozen, and walk_mu_ and batch_mu_ keep out everything else that
+    // reads or changes several shards. So nothing sees part of the batch.
+    std::vector<std::size_t> frozen;
+    for (std::size_t i = 0; i < shard_count() && status.ok(); ++i) {
       if (!locked[i]) continue;
-      shard_locks.emplace_back(shards_[i].mu);
+      std::unique_lock lock(shards_[i].mu);
       // Close holds walk_mu_: no shard is closed, or all are.
-      if (shards_[i].closed) return ClosedError();
+      if (shards_[i].closed) {
+        status = ClosedError();
+      } else {
+        shards_[i].frozen = true;
+        frozen.push_back(i);
+      }
     }
-    for (std::size_t i = 0; i < conditions.size(); ++i) {
+    for (std::size_t i = 0; i < conditions.size() && status.ok(); ++i) {
       const BatchCondition& condition = conditions[i];
       Shard& shard = ShardFor(condition_hashes[i]);
+      std::shared_lock lock(shard.mu);
       const Record* live =
           Locate(shard, condition.key, condition_hashes[i]).live();
       const std::optional<std::string_view> current =
@@ -646,35 +654,46 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
             QuoteForError(std::string(condition.key.collection) + "/" +
                           std::string(condition.key.member)),
             current.has_value() ? "holds another value" : "holds no value"));
-        break;
       }
     }
-    if (status.ok()) {
-      for (std::size_t i = 0; i < ops.size(); ++i) {
-        const BatchOp& op = ops[i];
-        if (op.kind == BatchOp::Kind::kDeleteAll) {
-          const std::size_t hash = StringHash()(op.key.collection);
-          const auto order = std::lower_bound(cleared.begin(), cleared.end(),
-                                              op.key.collection);
-          orders[order - cleared.begin()]->index.Clear();
-          bool changed = false;
-          for (std::size_t s = 0; s < shard_count(); ++s) {
-            removed.push_back(
-                RemoveCollection(shards_[s], op.key.collection, hash));
-            changed = changed || removed.back() != nullptr;
-          }
-          if (changed) cleared_.emplace(op.key.collection);
-          continue;
+    for (std::size_t i = 0; i < ops.size() && status.ok(); ++i) {
+      const BatchOp& op = ops[i];
+      if (op.kind == BatchOp::Kind::kDeleteAll) {
+        // No Scan reads the index meanwhile: batch_mu_ keeps them out.
+        orders.push_back(FindOrAddOrder(op.key.collection));
+        {
+          std::unique_lock order_lock(orders.back()->mu);
+          orders.back()->index.Clear();
         }
-        Shard& shard = ShardFor(op_hashes[i]);
-        const Slot slot = Locate(shard, op.key, op_hashes[i]);
-        replaced.push_back(
-            op.kind == BatchOp::Kind::kPut
-                ? StoreAt(shard, slot, op.key, op_hashes[i], op.value)
-                : DeleteAt(shard, slot, op.key, op_hashes[i]));
+        const std::size_t hash = StringHash()(op.key.collection);
+        bool changed = false;
+        for (std::size_t s = 0; s < shard_count(); ++s) {
+          std::unique_lock lock(shards_[s].mu);
+          removed.push_back(
+              RemoveCollection(shards_[s], op.key.collection, hash));
+          changed = changed || removed.back() != nullptr;
+        }
+        if (changed) cleared_.emplace(op.key.collection);
+        continue;
       }
-      batches_since_drain_ = true;
+      Shard& shard = ShardFor(op_hashes[i]);
+      std::unique_lock lock(shard.mu);
+      const Slot slot = Locate(shard, op.key, op_hashes[i]);
+      replaced.push_back(
+          op.kind == BatchOp::Kind::kPut
+              ? StoreAt(shard, slot, op.key, op_hashes[i], op.value)
+              : DeleteAt(shard, slot, op.key, op_hashes[i]));
     }
+    if (status.ok()) batches_since_drain_ = true;
+    for (std::size_t i : frozen) {
+      std::unique_lock lock(shards_[i].mu);
+      shards_[i].frozen = false;
+    }
+    {
+      std::lock_guard wait(batch_wait_mu_);
+      ++batch_epoch_;
+    }
+    batch_done_.notify_all();
   }
   // Only the map's references are left, unless shards or Scans hold them.
   orders.clear();

@@ -34,8 +34,9 @@
 // Record of its member: the current one (still marked indexed) or a retired
 // one, and the scan then looks the current one up under the shard's lock.
 //
-// Lock order: walk_mu_, then batch_mu_, then an index's mutex, then a
-// shard's (in index order, when several), then orders_mu_.
+// Lock order: batch_mu_, then walk_mu_, then an index's mutex, then a
+// shard's, then batch_wait_mu_ or orders_mu_. No thread holds two shards'
+// locks.
 //
 // Unwritten bytes: the file size of every pending Record, plus what the
 // janitor drained and has not yet released (ReleaseUnwritten) once written.
@@ -54,6 +55,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -180,9 +182,11 @@ class ShardMap {
   };
 
   // Applies `ops` in order, if every one of `conditions` holds, atomically:
-  // Get, Scan, CopyCollection and Drain see none or all of them. Returns
+  // Get, Scan, CopyCollection and Drain see none or all of them (single-key
+  // calls on the shards the batch touches wait while it is applied). Returns
   // Aborted, naming the first condition (by index) that does not hold, and
-  // changes nothing, if one does not. Values are allocated under the locks.
+  // changes nothing, if one does not. Values are allocated under their
+  // shard's lock.
   absl::Status Apply(const std::vector<BatchOp>& ops,
                      const std::vector<BatchCondition>& conditions);
 
@@ -296,6 +300,9 @@ class ShardMap {
     std::int64_t unpublished_bytes ABSL_GUARDED_BY(mu) = 0;
     std::uint64_t keys ABSL_GUARDED_BY(mu) = 0;
     std::uint64_t bytes ABSL_GUARDED_BY(mu) = 0;
+    // Set while a batch (Apply) changes the shard: single-key calls wait
+    // (AwaitBatch).
+    bool frozen ABSL_GUARDED_BY(mu) = false;
   };
 
   struct KeyHashes {
@@ -337,6 +344,11 @@ class ShardMap {
   std::unique_ptr<Collection> RemoveCollection(Shard& shard,
                                                std::string_view name,
                                                std::size_t hash);
+
+  // With `lock` holding `shard.mu`, waits until no batch has the shard
+  // frozen (see Apply); `lock` holds it again on return.
+  template <typename Lock>
+  void AwaitBatch(const Shard& shard, Lock& lock) const;
 
   // Put and PutIfChanged (`unless_equal`).
   absl::StatusOr<bool> Write(KeyRef key, std::string_view value,
@@ -433,6 +445,11 @@ class ShardMap {
   // Held exclusively by Apply while it changes the shards, and shared by
   // Scan through its walk, so that a page sees all of a batch or none.
   mutable std::shared_mutex batch_mu_;
+  // Where single-key calls wait for a batch to unfreeze their shard: each
+  // batch adds one to batch_epoch_ when it is done.
+  mutable std::mutex batch_wait_mu_;
+  mutable std::condition_variable batch_done_;
+  std::uint64_t batch_epoch_ ABSL_GUARDED_BY(batch_wait_mu_) = 0;
 
   // Guards orders_; never held while taking another lock.
   mutable std::mutex orders_mu_;
@@ -450,6 +467,20 @@ class ShardMap {
   std::atomic<std::int64_t> first_change_ns_{0};
 };
 
+template <typename Lock>
+void ShardMap::AwaitBatch(const Shard& shard, Lock& lock) const {
+  while (shard.frozen) {
+    // Read under the shard's lock: the batch cannot end before it is
+    // released, so the epoch read is the batch's own.
+    std::unique_lock wait(batch_wait_mu_);
+    const std::uint64_t epoch = batch_epoch_;
+    lock.unlock();
+    batch_done_.wait(wait, [&] { return batch_epoch_ != epoch; });
+    wait.unlock();
+    lock.lock();
+  }
+}
+
 template <typename Modify>
 absl::StatusOr<bool> ShardMap::ReadModifyWrite(KeyRef key, Modify modify) {
   const KeyHashes hashes = Hash(key);
@@ -457,6 +488,7 @@ absl::StatusOr<bool> ShardMap::ReadModifyWrite(KeyRef key, Modify modify) {
   RecordRef replaced;  // Released after the lock.
   {
     std::unique_lock lock(shard.mu);
+    AwaitBatch(shard, lock);
     if (shard.closed) return ClosedError();
     const Slot slot = Locate(shard, key, hashes);
     const Record* live = slot.live();

@@ -234,5 +234,44 @@ TEST_F(WriteBatchTest, ReadersSeeAllOfABatchOrNone) {
   EXPECT_EQ(torn.load(), 0);
 }
 
+// Batch n puts n in keys k0..k7 (in several shards), in that order; a reader
+// that gets them one by one in the same order must never see a number fall:
+// once it has seen n, batch n is complete.
+TEST_F(WriteBatchTest, SingleKeyReadsSeeABatchAtOneInstant) {
+  constexpr int kKeys = 8;
+  constexpr int kBatches = 2000;
+  std::atomic<bool> done{false};
+  std::atomic<int> fell{0};
+  std::atomic<int> failures{0};
+  std::thread reader([&] {
+    while (!done.load()) {
+      long last = -1;
+      for (int k = 0; k < kKeys; ++k) {
+        absl::StatusOr<std::string> value =
+            store_->Get("k" + std::to_string(k) + "/n");
+        if (absl::IsNotFound(value.status())) continue;
+        if (!value.ok()) {
+          failures.fetch_add(1);
+          continue;
+        }
+        const long n = std::stol(*value);
+        if (n < last) fell.fetch_add(1);
+        last = n;
+      }
+    }
+  });
+  for (int n = 0; n < kBatches; ++n) {
+    WriteBatch batch;
+    for (int k = 0; k < kKeys; ++k) {
+      batch.Put("k" + std::to_string(k) + "/n", std::to_string(n));
+    }
+    if (!store_->Write(batch).ok()) failures.fetch_add(1);
+  }
+  done.store(true);
+  reader.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(fell.load(), 0);
+}
+
 }  // namespace
 }  // namespace dskv
