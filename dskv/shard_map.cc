@@ -656,33 +656,56 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
             current.has_value() ? "holds another value" : "holds no value"));
       }
     }
-    for (std::size_t i = 0; i < ops.size() && status.ok(); ++i) {
-      const BatchOp& op = ops[i];
-      if (op.kind == BatchOp::Kind::kDeleteAll) {
+    // Between two DeleteAlls, operations on different shards touch different
+    // keys and so commute: each shard's are applied together, in their
+    // order, under one lock.
+    std::vector<std::size_t> by_shard;
+    for (std::size_t begin = 0; begin < ops.size() && status.ok();) {
+      if (ops[begin].kind == BatchOp::Kind::kDeleteAll) {
+        const std::string_view name = ops[begin].key.collection;
         // No Scan reads the index meanwhile: batch_mu_ keeps them out.
-        orders.push_back(FindOrAddOrder(op.key.collection));
+        orders.push_back(FindOrAddOrder(name));
         {
           std::unique_lock order_lock(orders.back()->mu);
           orders.back()->index.Clear();
         }
-        const std::size_t hash = StringHash()(op.key.collection);
+        const std::size_t hash = StringHash()(name);
         bool changed = false;
         for (std::size_t s = 0; s < shard_count(); ++s) {
           std::unique_lock lock(shards_[s].mu);
-          removed.push_back(
-              RemoveCollection(shards_[s], op.key.collection, hash));
+          removed.push_back(RemoveCollection(shards_[s], name, hash));
           changed = changed || removed.back() != nullptr;
         }
-        if (changed) cleared_.emplace(op.key.collection);
+        if (changed) cleared_.emplace(name);
+        ++begin;
         continue;
       }
-      Shard& shard = ShardFor(op_hashes[i]);
-      std::unique_lock lock(shard.mu);
-      const Slot slot = Locate(shard, op.key, op_hashes[i]);
-      replaced.push_back(
-          op.kind == BatchOp::Kind::kPut
-              ? StoreAt(shard, slot, op.key, op_hashes[i], op.value)
-              : DeleteAt(shard, slot, op.key, op_hashes[i]));
+      std::size_t end = begin;
+      by_shard.clear();
+      for (; end < ops.size() && ops[end].kind != BatchOp::Kind::kDeleteAll;
+           ++end) {
+        by_shard.push_back(end);
+      }
+      std::stable_sort(
+          by_shard.begin(), by_shard.end(), [&](std::size_t a, std::size_t b) {
+            return &ShardFor(op_hashes[a]) < &ShardFor(op_hashes[b]);
+          });
+      for (std::size_t g = 0; g < by_shard.size();) {
+        Shard& shard = ShardFor(op_hashes[by_shard[g]]);
+        std::unique_lock lock(shard.mu);
+        for (;
+             g < by_shard.size() && &ShardFor(op_hashes[by_shard[g]]) == &shard;
+             ++g) {
+          const std::size_t i = by_shard[g];
+          const BatchOp& op = ops[i];
+          const Slot slot = Locate(shard, op.key, op_hashes[i]);
+          replaced.push_back(
+              op.kind == BatchOp::Kind::kPut
+                  ? StoreAt(shard, slot, op.key, op_hashes[i], op.value)
+                  : DeleteAt(shard, slot, op.key, op_hashes[i]));
+        }
+      }
+      begin = end;
     }
     if (status.ok()) batches_since_drain_ = true;
     for (std::size_t i : frozen) {

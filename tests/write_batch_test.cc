@@ -39,11 +39,14 @@ TEST_F(WriteBatchTest, OperationsApplyInOrder) {
   batch.Put("a/k", "2");  // The later put wins.
   batch.Put("a/gone", "1");
   batch.Delete("a/gone");
-  batch.Delete("a/never");  // Deleting a missing key is fine.
+  batch.Delete("a/never");     // Deleting a missing key is fine.
+  batch.Put("c/before", "z");  // Gone with the DeleteAll after it.
   batch.DeleteAll("c");
   batch.Put("c/new", "y");  // Survives the DeleteAll before it.
   batch.Put("b/k", "");
-  EXPECT_EQ(batch.Count(), 8u);
+  batch.Delete("b/k");
+  batch.Put("b/k", "");  // After its delete: present.
+  EXPECT_EQ(batch.Count(), 11u);
   ASSERT_TRUE(IsOk(store_->Write(batch)));
   EXPECT_TRUE(HasValue(store_->Get("a/k"), "2"));
   EXPECT_TRUE(HasCode(store_->Get("a/gone"), absl::StatusCode::kNotFound));
