@@ -595,16 +595,19 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
   std::vector<KeyHashes> op_hashes(ops.size());
   std::vector<KeyHashes> condition_hashes(conditions.size());
   std::vector<std::string_view> cleared;
+  std::vector<std::size_t> op_shards(ops.size());
   std::vector<bool> locked(shard_count());
   const auto note = [&](KeyRef key, KeyHashes* hashes) {
     *hashes = Hash(key);
-    locked[&ShardFor(*hashes) - shards_.get()] = true;
+    const std::size_t shard = &ShardFor(*hashes) - shards_.get();
+    locked[shard] = true;
+    return shard;
   };
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (ops[i].kind == BatchOp::Kind::kDeleteAll) {
       cleared.push_back(ops[i].key.collection);
     } else {
-      note(ops[i].key, &op_hashes[i]);
+      op_shards[i] = note(ops[i].key, &op_hashes[i]);
     }
   }
   for (std::size_t i = 0; i < conditions.size(); ++i) {
@@ -660,6 +663,7 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
     // keys and so commute: each shard's are applied together, in their
     // order, under one lock.
     std::vector<std::size_t> by_shard;
+    std::vector<std::size_t> shard_starts(shard_count() + 1);
     for (std::size_t begin = 0; begin < ops.size() && status.ok();) {
       if (ops[begin].kind == BatchOp::Kind::kDeleteAll) {
         const std::string_view name = ops[begin].key.collection;
@@ -681,21 +685,38 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
         continue;
       }
       std::size_t end = begin;
-      by_shard.clear();
-      for (; end < ops.size() && ops[end].kind != BatchOp::Kind::kDeleteAll;
-           ++end) {
-        by_shard.push_back(end);
+      while (end < ops.size() && ops[end].kind != BatchOp::Kind::kDeleteAll) {
+        ++end;
       }
-      std::stable_sort(
-          by_shard.begin(), by_shard.end(), [&](std::size_t a, std::size_t b) {
-            return &ShardFor(op_hashes[a]) < &ShardFor(op_hashes[b]);
-          });
+      // A counting sort by shard: stable, and linear in the operations.
+      std::fill(shard_starts.begin(), shard_starts.end(), 0);
+      for (std::size_t i = begin; i < end; ++i) {
+        ++shard_starts[op_shards[i] + 1];
+      }
+      for (std::size_t k = 1; k < shard_starts.size(); ++k) {
+        shard_starts[k] += shard_starts[k - 1];
+      }
+      by_shard.resize(end - begin);
+      for (std::size_t i = begin; i < end; ++i) {
+        by_shard[shard_starts[op_shards[i]]++] = i;
+      }
       for (std::size_t g = 0; g < by_shard.size();) {
-        Shard& shard = ShardFor(op_hashes[by_shard[g]]);
+        const std::size_t shard_index = op_shards[by_shard[g]];
+        Shard& shard = shards_[shard_index];
         std::unique_lock lock(shard.mu);
-        for (;
-             g < by_shard.size() && &ShardFor(op_hashes[by_shard[g]]) == &shard;
+        for (; g < by_shard.size() && op_shards[by_shard[g]] == shard_index;
              ++g) {
+          // Fetches a later operation's table slots while this one works.
+          constexpr std::size_t kAhead = 4;
+          if (g + kAhead < by_shard.size() &&
+              op_shards[by_shard[g + kAhead]] == shard_index) {
+            const std::size_t later = by_shard[g + kAhead];
+            if (auto c = shard.collections.find(ops[later].key.collection,
+                                                op_hashes[later].collection);
+                c != shard.collections.end()) {
+              c->second->members.Prefetch(op_hashes[later].member);
+            }
+          }
           const std::size_t i = by_shard[g];
           const BatchOp& op = ops[i];
           const Slot slot = Locate(shard, op.key, op_hashes[i]);
