@@ -384,8 +384,8 @@ class Store {
   // nothing is applied; a concurrent Get, Scan or GetAll sees none or all of
   // the batch's changes to the keys it reads, and once any call has seen one
   // of them, every later call sees all. (While a batch is applied, calls on
-  // the keys that share its shards wait for it.) In kSync mode, returns once the
-  // whole batch is durable, with one sync for the batch (shared with other
+  // the keys that share its shards wait for it.) In kSync mode, returns once
+  // the whole batch is durable, with one sync for the batch (shared with other
   // writers), not one per operation. An empty batch changes nothing.
   //
   // Not yet atomic across a crash: the janitor writes a batch's records like
