@@ -396,19 +396,23 @@ absl::Status Janitor::PersistCollection(const std::string& collection,
     // map would write them now and again then, as dead bytes.
     const bool first_file = !file.exists && !file.needs_rewrite && !cleared &&
                             !compact && changes != nullptr;
+    std::vector<format::RecordFields> fields;
+    // Keeps a copy's Records alive while they are written; the snapshot
+    // keeps its own.
     ShardMap::Records contents;
     if (first_file) {
-      VisitPrefetching</*kForWrite=*/false>(*changes,
-                                            [&](const RecordRef& record) {
-                                              if (!record->is_tombstone())
-                                                contents.push_back(record);
-                                            });
+      fields.reserve(changes->size());
+      VisitPrefetching</*kForWrite=*/false>(
+          *changes, [&](const RecordRef& record) {
+            if (!record->is_tombstone()) fields.push_back(record->fields());
+          });
     } else {
       contents = map_->CopyCollection(collection);
+      fields.reserve(contents.size());
+      for (const RecordRef& record : contents) {
+        fields.push_back(record->fields());
+      }
     }
-    std::vector<format::RecordFields> fields;
-    fields.reserve(contents.size());
-    for (const RecordRef& record : contents) fields.push_back(record->fields());
     absl::StatusOr<Rewrite> started =
         StartRewrite(*settings_.fs, settings_.dir, collection, fields, file);
     if (!started.ok()) return started.status();

@@ -189,8 +189,7 @@ absl::Status ShardMap::ReadRecord(KeyRef key, Read read) const {
   const KeyHashes hashes = Hash(key);
   const Shard& shard = ShardFor(hashes);
   std::shared_lock lock(shard.mu);
-  AwaitBatch(shard, lock);
-  if (shard.closed) return ClosedError();
+  if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
   if (auto c = shard.collections.find(key.collection, hashes.collection);
       c != shard.collections.end()) {
     const MemberTable& members = c->second->members;
@@ -252,13 +251,6 @@ absl::StatusOr<bool> ShardMap::PutIfChanged(KeyRef key,
   return Write(key, value, /*unless_equal=*/true);
 }
 
-bool ShardMap::Holds(const Collection& collection, MemberTable::Position at,
-                     std::string_view value) {
-  if (at == MemberTable::kMissing) return false;
-  const Record* record = collection.members.Get(at);
-  return !record->is_tombstone() && record->value() == value;
-}
-
 absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
                                      bool unless_equal) {
   // Rewriting a value of the same size in place saves an allocation and a
@@ -280,35 +272,25 @@ absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
   Shard& shard = ShardFor(hashes);
   {
     std::unique_lock lock(shard.mu);
-    AwaitBatch(shard, lock);
-    if (shard.closed) return ClosedError();
-    if (auto c = shard.collections.find(key.collection, hashes.collection);
-        c != shard.collections.end()) {
-      Collection& collection = *c->second;
-      const MemberTable::Position at =
-          collection.members.Find(key.member, hashes.member);
-      if (unless_equal && Holds(collection, at, value)) return false;
-      if (at != MemberTable::kMissing &&
-          OverwriteInPlace(shard, collection, at, value)) {
-        lock.unlock();
-        NoteChange();
-        return true;
-      }
+    if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
+    const Slot slot = Locate(shard, key, hashes);
+    if (unless_equal && slot.Holds(value)) return false;
+    if (slot.at != MemberTable::kMissing &&
+        OverwriteInPlace(shard, *slot.collection, slot.at, value)) {
+      lock.unlock();
+      NoteChange();
+      return true;
     }
   }
   RecordRef record(slab_.NewPut(key.member, value));
   RecordRef replaced;  // Released after the lock.
   {
     std::unique_lock lock(shard.mu);
-    AwaitBatch(shard, lock);
-    if (shard.closed) return ClosedError();
-    Collection& collection =
-        FindOrAddCollection(shard, key.collection, hashes.collection);
-    const MemberTable::Position at =
-        collection.members.Find(key.member, hashes.member);
+    if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
+    const Slot slot = Locate(shard, key, hashes);
     // Another writer may have put these bytes between the two locks.
-    if (unless_equal && Holds(collection, at, value)) return false;
-    replaced = Replace(shard, collection, at, hashes.member, record.release());
+    if (unless_equal && slot.Holds(value)) return false;
+    replaced = PlaceAt(shard, slot, key, hashes, record.release());
   }
   NoteChange();
   return true;
@@ -320,8 +302,7 @@ absl::Status ShardMap::Delete(KeyRef key) {
   RecordRef replaced;  // Released after the lock.
   {
     std::unique_lock lock(shard.mu);
-    AwaitBatch(shard, lock);
-    if (shard.closed) return ClosedError();
+    if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
     replaced = DeleteAt(shard, Locate(shard, key, hashes), key, hashes);
     if (replaced.get() == nullptr) return absl::OkStatus();
   }
@@ -333,6 +314,11 @@ const Record* ShardMap::Slot::live() const {
   if (at == MemberTable::kMissing) return nullptr;
   const Record* record = collection->members.Get(at);
   return record->is_tombstone() ? nullptr : record;
+}
+
+bool ShardMap::Slot::Holds(std::string_view value) const {
+  const Record* record = live();
+  return record != nullptr && record->value() == value;
 }
 
 ShardMap::Slot ShardMap::Locate(Shard& shard, KeyRef key,
@@ -348,17 +334,21 @@ ShardMap::Slot ShardMap::Locate(Shard& shard, KeyRef key,
 
 RecordRef ShardMap::StoreAt(Shard& shard, Slot slot, KeyRef key,
                             const KeyHashes& hashes, std::string_view value) {
+  if (slot.at != MemberTable::kMissing &&
+      OverwriteInPlace(shard, *slot.collection, slot.at, value)) {
+    return RecordRef();
+  }
+  return PlaceAt(shard, slot, key, hashes, slab_.NewPut(key.member, value));
+}
+
+RecordRef ShardMap::PlaceAt(Shard& shard, Slot slot, KeyRef key,
+                            const KeyHashes& hashes, const Record* record) {
   // Added only now, so that a call that stores nothing adds nothing.
   if (slot.collection == nullptr) {
     slot.collection =
         &FindOrAddCollection(shard, key.collection, hashes.collection);
   }
-  if (slot.at != MemberTable::kMissing &&
-      OverwriteInPlace(shard, *slot.collection, slot.at, value)) {
-    return RecordRef();
-  }
-  return Replace(shard, *slot.collection, slot.at, hashes.member,
-                 slab_.NewPut(key.member, value));
+  return Replace(shard, *slot.collection, slot.at, hashes.member, record);
 }
 
 RecordRef ShardMap::DeleteAt(Shard& shard, Slot slot, KeyRef key,
@@ -532,8 +522,25 @@ absl::StatusOr<ShardMap::ScanResult> ShardMap::Scan(
 }
 
 absl::Status ShardMap::DeleteAll(std::string_view collection) {
+  std::vector<std::unique_ptr<Collection>> removed;  // Freed after the lock.
+  bool changed;
+  {
+    std::lock_guard walk(walk_mu_);
+    // Close sets it under walk_mu_: nothing has been removed if it fails.
+    if (closed_.load(std::memory_order_relaxed)) return ClosedError();
+    changed = ClearCollection(collection, &removed);
+  }
+  removed.clear();
+  if (changed) NoteChange();
+  // Only the map's reference is left, unless shards or Scans hold it.
+  ForgetOrderIfUnused(collection);
+  return absl::OkStatus();
+}
+
+bool ShardMap::ClearCollection(
+    std::string_view collection,
+    std::vector<std::unique_ptr<Collection>>* removed) {
   const std::size_t hash = StringHash()(collection);
-  std::lock_guard walk(walk_mu_);
   // Held through the walk: no Scan reads or builds the index while the
   // Records it points at are freed. Made if missing, so that a Scan that
   // builds it for members put meanwhile waits too.
@@ -542,25 +549,15 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
   order->index.Clear();
   bool changed = false;
   for (std::size_t i = 0; i < shard_count(); ++i) {
-    Shard& shard = shards_[i];
-    // Declared before the lock so that it is freed after it is released.
-    std::unique_ptr<Collection> removed;
-    std::unique_lock lock(shard.mu);
-    // Close holds walk_mu_ while it closes shards, so either no shard is
-    // closed or all are: nothing has been removed when this returns.
-    if (shard.closed) return ClosedError();
-    removed = RemoveCollection(shard, collection, hash);
-    changed = changed || removed != nullptr;
+    std::unique_lock lock(shards_[i].mu);
+    std::unique_ptr<Collection> gone =
+        RemoveCollection(shards_[i], collection, hash);
+    if (gone == nullptr) continue;
+    changed = true;
+    removed->push_back(std::move(gone));
   }
-  order_lock = std::unique_lock<std::shared_mutex>();  // Unlocks.
-  if (changed) {
-    cleared_.emplace(collection);
-    NoteChange();
-  }
-  // Only the map's reference is left, unless shards or Scans hold it.
-  order.reset();
-  ForgetOrderIfUnused(collection);
-  return absl::OkStatus();
+  if (changed) cleared_.emplace(collection);
+  return changed;
 }
 
 std::unique_ptr<ShardMap::Collection> ShardMap::RemoveCollection(
@@ -594,7 +591,7 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
   // Every key hashed once; the shards to lock.
   std::vector<KeyHashes> op_hashes(ops.size());
   std::vector<KeyHashes> condition_hashes(conditions.size());
-  std::vector<std::string_view> cleared;
+  bool clears = false;  // A DeleteAll touches every shard.
   std::vector<std::size_t> op_shards(ops.size());
   std::vector<bool> locked(shard_count());
   const auto note = [&](KeyRef key, KeyHashes* hashes) {
@@ -605,7 +602,7 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
   };
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (ops[i].kind == BatchOp::Kind::kDeleteAll) {
-      cleared.push_back(ops[i].key.collection);
+      clears = true;
     } else {
       op_shards[i] = note(ops[i].key, &op_hashes[i]);
     }
@@ -613,14 +610,11 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
   for (std::size_t i = 0; i < conditions.size(); ++i) {
     note(conditions[i].key, &condition_hashes[i]);
   }
-  std::sort(cleared.begin(), cleared.end());
-  cleared.erase(std::unique(cleared.begin(), cleared.end()), cleared.end());
-  if (!cleared.empty()) locked.assign(shard_count(), true);
+  if (clears) locked.assign(shard_count(), true);
 
   // Declared before the locks, so that they are freed after them.
   std::vector<RecordRef> replaced;
   std::vector<std::unique_ptr<Collection>> removed;
-  std::vector<std::shared_ptr<CollectionOrder>> orders;
   absl::Status status;
   {
     std::unique_lock batch(batch_mu_);
@@ -631,16 +625,13 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
     // frozen, and walk_mu_ and batch_mu_ keep out everything else that
     // reads or changes several shards. So nothing sees part of the batch.
     std::vector<std::size_t> frozen;
+    // Close sets it under walk_mu_.
+    if (closed_.load(std::memory_order_relaxed)) status = ClosedError();
     for (std::size_t i = 0; i < shard_count() && status.ok(); ++i) {
       if (!locked[i]) continue;
       std::unique_lock lock(shards_[i].mu);
-      // Close holds walk_mu_: no shard is closed, or all are.
-      if (shards_[i].closed) {
-        status = ClosedError();
-      } else {
-        shards_[i].frozen = true;
-        frozen.push_back(i);
-      }
+      shards_[i].frozen = true;
+      frozen.push_back(i);
     }
     for (std::size_t i = 0; i < conditions.size() && status.ok(); ++i) {
       const BatchCondition& condition = conditions[i];
@@ -666,21 +657,7 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
     std::vector<std::size_t> shard_starts(shard_count() + 1);
     for (std::size_t begin = 0; begin < ops.size() && status.ok();) {
       if (ops[begin].kind == BatchOp::Kind::kDeleteAll) {
-        const std::string_view name = ops[begin].key.collection;
-        // No Scan reads the index meanwhile: batch_mu_ keeps them out.
-        orders.push_back(FindOrAddOrder(name));
-        {
-          std::unique_lock order_lock(orders.back()->mu);
-          orders.back()->index.Clear();
-        }
-        const std::size_t hash = StringHash()(name);
-        bool changed = false;
-        for (std::size_t s = 0; s < shard_count(); ++s) {
-          std::unique_lock lock(shards_[s].mu);
-          removed.push_back(RemoveCollection(shards_[s], name, hash));
-          changed = changed || removed.back() != nullptr;
-        }
-        if (changed) cleared_.emplace(name);
+        ClearCollection(ops[begin].key.collection, &removed);
         ++begin;
         continue;
       }
@@ -739,9 +716,15 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
     }
     batch_done_.notify_all();
   }
-  // Only the map's references are left, unless shards or Scans hold them.
-  orders.clear();
-  for (std::string_view name : cleared) ForgetOrderIfUnused(name);
+  replaced.clear();
+  // The orders of emptied collections: only the map's references are left
+  // once these go, unless shards or Scans hold them.
+  removed.clear();
+  for (const BatchOp& op : ops) {
+    if (op.kind == BatchOp::Kind::kDeleteAll) {
+      ForgetOrderIfUnused(op.key.collection);
+    }
+  }
   if (status.ok() && !ops.empty()) NoteChange();
   return status;
 }

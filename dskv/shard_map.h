@@ -301,7 +301,7 @@ class ShardMap {
     std::uint64_t keys ABSL_GUARDED_BY(mu) = 0;
     std::uint64_t bytes ABSL_GUARDED_BY(mu) = 0;
     // Set while a batch (Apply) changes the shard: single-key calls wait
-    // (AwaitBatch).
+    // (EnterShard).
     bool frozen ABSL_GUARDED_BY(mu) = false;
   };
 
@@ -326,6 +326,8 @@ class ShardMap {
     MemberTable::Position at = MemberTable::kMissing;
     // The live Record there; null if none (or a tombstone).
     const Record* live() const;
+    // Whether the live Record there holds `value`.
+    bool Holds(std::string_view value) const;
   };
   static Slot Locate(Shard& shard, KeyRef key, const KeyHashes& hashes);
 
@@ -334,6 +336,10 @@ class ShardMap {
   // the Record replaced, to be released after unlocking.
   RecordRef StoreAt(Shard& shard, Slot slot, KeyRef key,
                     const KeyHashes& hashes, std::string_view value);
+  // As StoreAt, with `record` (adopting the caller's reference) in place of
+  // the member's Record, never overwriting it.
+  RecordRef PlaceAt(Shard& shard, Slot slot, KeyRef key,
+                    const KeyHashes& hashes, const Record* record);
   // Deletes the member at `slot`, if live, as StoreAt stores.
   RecordRef DeleteAt(Shard& shard, Slot slot, KeyRef key,
                      const KeyHashes& hashes);
@@ -345,19 +351,24 @@ class ShardMap {
                                                std::string_view name,
                                                std::size_t hash);
 
-  // With `lock` holding `shard.mu`, waits until no batch has the shard
-  // frozen (see Apply); `lock` holds it again on return.
+  // Lets a single-key call into `shard`, whose mu `lock` holds: waits until
+  // no batch has the shard frozen (see Apply), `lock` holding it again on
+  // return; then fails with ClosedError if the map is closed.
   template <typename Lock>
-  void AwaitBatch(const Shard& shard, Lock& lock) const;
+  absl::Status EnterShard(const Shard& shard, Lock& lock) const;
+
+  // Empties `collection` in every shard and notes it in cleared_, if any
+  // shard held it; returns whether one did. Holds the index's lock through
+  // the walk, so that no Scan reads or builds the index while the Records it
+  // points at are freed. The removed Collections go to `*removed`, for the
+  // caller to free after its locks.
+  bool ClearCollection(std::string_view collection,
+                       std::vector<std::unique_ptr<Collection>>* removed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(walk_mu_);
 
   // Put and PutIfChanged (`unless_equal`).
   absl::StatusOr<bool> Write(KeyRef key, std::string_view value,
                              bool unless_equal);
-
-  // Whether the member at `at` (kMissing: none) of `collection` is live and
-  // holds `value`. The caller holds its shard's lock.
-  static bool Holds(const Collection& collection, MemberTable::Position at,
-                    std::string_view value);
 
   // Overwrites the value of the member at `at` in `collection`, in
   // `shard`, whose lock the caller holds exclusively, if its Record has a
@@ -468,7 +479,7 @@ class ShardMap {
 };
 
 template <typename Lock>
-void ShardMap::AwaitBatch(const Shard& shard, Lock& lock) const {
+absl::Status ShardMap::EnterShard(const Shard& shard, Lock& lock) const {
   while (shard.frozen) {
     // Read under the shard's lock: the batch cannot end before it is
     // released, so the epoch read is the batch's own.
@@ -479,6 +490,7 @@ void ShardMap::AwaitBatch(const Shard& shard, Lock& lock) const {
     wait.unlock();
     lock.lock();
   }
+  return shard.closed ? ClosedError() : absl::OkStatus();
 }
 
 template <typename Modify>
@@ -488,8 +500,7 @@ absl::StatusOr<bool> ShardMap::ReadModifyWrite(KeyRef key, Modify modify) {
   RecordRef replaced;  // Released after the lock.
   {
     std::unique_lock lock(shard.mu);
-    AwaitBatch(shard, lock);
-    if (shard.closed) return ClosedError();
+    if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
     const Slot slot = Locate(shard, key, hashes);
     const Record* live = slot.live();
     absl::StatusOr<std::optional<std::string_view>> next = modify(

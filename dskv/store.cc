@@ -67,6 +67,23 @@ class Store::Impl {
     return janitor_ != nullptr ? janitor_->ThrottleWriter() : absl::OkStatus();
   }
 
+  absl::Status CheckValueSize(std::size_t size) const {
+    return ValidateValueSize(size, options_.max_value_size);
+  }
+
+  // What a single-key write does before it changes anything: checks that
+  // the store is writable, `key` and a value of `value_size` bytes, then
+  // holds the writer back while too much is unwritten. Returns the key.
+  absl::StatusOr<KeyRef> StartWrite(std::string_view key,
+                                    std::size_t value_size) {
+    if (absl::Status s = BeforeWrite(); !s.ok()) return s;
+    absl::StatusOr<KeyRef> ref = ParseKey(key);
+    if (!ref.ok()) return ref.status();
+    if (absl::Status s = CheckValueSize(value_size); !s.ok()) return s;
+    if (absl::Status s = Throttle(); !s.ok()) return s;
+    return ref;
+  }
+
   // In kSync mode, waits until the write that returned `status` is durable.
   absl::Status AfterWrite(absl::Status status) {
     if (!status.ok() || options_.durability == Durability::kAsync) {
@@ -220,15 +237,8 @@ absl::StatusOr<std::vector<CollectionInfo>> Store::ListCollections() const {
 }
 
 absl::Status Store::Put(std::string_view key, std::string_view value) {
-  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
-  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, value.size());
   if (!ref.ok()) return ref.status();
-  if (absl::Status s =
-          ValidateValueSize(value.size(), impl_->options_.max_value_size);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
   return impl_->AfterWrite(impl_->map_.Put(*ref, value));
 }
 
@@ -236,11 +246,7 @@ absl::StatusOr<std::string> Store::PutContent(std::string_view collection,
                                               std::string_view value) {
   if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
   if (absl::Status s = ValidateCollection(collection); !s.ok()) return s;
-  if (absl::Status s =
-          ValidateValueSize(value.size(), impl_->options_.max_value_size);
-      !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = impl_->CheckValueSize(value.size()); !s.ok()) return s;
   std::string member = Xxh3Hex128(value);
   if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
   absl::StatusOr<bool> stored =
@@ -254,15 +260,8 @@ absl::StatusOr<std::string> Store::PutContent(std::string_view collection,
 absl::StatusOr<bool> Store::CompareAndSwap(
     std::string_view key, std::optional<std::string_view> expected,
     std::string_view desired) {
-  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
-  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, desired.size());
   if (!ref.ok()) return ref.status();
-  if (absl::Status s =
-          ValidateValueSize(desired.size(), impl_->options_.max_value_size);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
   absl::StatusOr<bool> swapped = impl_->map_.ReadModifyWrite(
       *ref,
       [&](std::optional<std::string_view> current)
@@ -277,10 +276,9 @@ absl::StatusOr<bool> Store::CompareAndSwap(
 
 absl::StatusOr<std::int64_t> Store::Increment(std::string_view key,
                                               std::int64_t delta) {
-  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
-  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  // A counter's text (at most 20 bytes) is not held to max_value_size.
+  absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, 0);
   if (!ref.ok()) return ref.status();
-  if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
   std::int64_t sum = 0;
   std::string text;  // The sum, as stored.
   absl::StatusOr<bool> stored = impl_->map_.ReadModifyWrite(
@@ -332,9 +330,7 @@ absl::Status Store::Write(const WriteBatch& batch) {
     absl::StatusOr<KeyRef> ref = ParseKey(key);
     if (!ref.ok()) return invalid("operation", i, ref.status());
     const std::string_view value = batch.View(op.value);
-    if (absl::Status s =
-            ValidateValueSize(value.size(), impl_->options_.max_value_size);
-        !s.ok()) {
+    if (absl::Status s = impl_->CheckValueSize(value.size()); !s.ok()) {
       return invalid("operation", i, s);
     }
     ops.push_back({op.kind == WriteBatch::Kind::kPut
@@ -361,10 +357,8 @@ absl::Status Store::Write(const WriteBatch& batch) {
 }
 
 absl::Status Store::Delete(std::string_view key) {
-  if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
-  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, 0);
   if (!ref.ok()) return ref.status();
-  if (absl::Status s = impl_->Throttle(); !s.ok()) return s;
   return impl_->AfterWrite(impl_->map_.Delete(*ref));
 }
 

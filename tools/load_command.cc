@@ -31,48 +31,45 @@ constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
 class PendingRecords {
  public:
   bool full() const {
-    return batch_.Count() >= kBatchRecords || bytes_ >= kBatchBytes;
+    return records_.size() >= kBatchRecords || bytes_ >= kBatchBytes;
   }
 
-  void Add(const DumpRecord& record, std::string where) {
-    batch_.Put(record.Key(), record.value);
+  void Add(DumpRecord record, std::string where) {
     bytes_ +=
         record.collection.size() + record.member.size() + record.value.size();
-    records_.push_back({record.Key(), record.value, std::move(where)});
+    records_.push_back({std::move(record), std::move(where)});
   }
 
-  // Writes the records, counting them in `*loaded`. If the batch fails, puts
-  // them one by one, so that the error names its line and the records
-  // before it are in.
+  // Writes the records in one batch, counting them in `*loaded`. If the
+  // batch fails, puts them one by one, so that the error names its line and
+  // the records before it are in.
   absl::Status Write(Store& store, std::uint64_t* loaded) {
-    absl::Status status = store.Write(batch_);
+    WriteBatch batch;
+    for (const auto& [record, where] : records_) {
+      batch.Put(record.Key(), record.value);
+    }
+    absl::Status status = store.Write(batch);
     if (status.ok()) {
       *loaded += records_.size();
     } else {
       status = absl::OkStatus();
-      for (const Record& record : records_) {
-        status = store.Put(record.key, record.value);
+      for (const auto& [record, where] : records_) {
+        status = store.Put(record.Key(), record.value);
         if (!status.ok()) {
-          status = WithContext(record.where, status);
+          status = WithContext(where, status);
           break;
         }
         ++*loaded;
       }
     }
-    batch_.Clear();
     records_.clear();
     bytes_ = 0;
     return status;
   }
 
  private:
-  struct Record {
-    std::string key;
-    std::string value;
-    std::string where;
-  };
-  WriteBatch batch_;
-  std::vector<Record> records_;
+  // Each with the line it came from.
+  std::vector<std::pair<DumpRecord, std::string>> records_;
   std::size_t bytes_ = 0;
 };
 
@@ -97,7 +94,7 @@ absl::Status PutRecords(LineReader& input, Store& store,
       if (absl::Status s = pending.Write(store, loaded); !s.ok()) return s;
       return line.ok() ? WithContext(where, record.status()) : error;
     }
-    pending.Add(*record, std::move(where));
+    pending.Add(*std::move(record), std::move(where));
     if (pending.full()) {
       if (absl::Status s = pending.Write(store, loaded); !s.ok()) return s;
     }
