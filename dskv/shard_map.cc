@@ -274,7 +274,7 @@ absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
     std::unique_lock lock(shard.mu);
     if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
     const Slot slot = Locate(shard, key, hashes);
-    if (unless_equal && slot.Holds(value)) return false;
+    if (unless_equal && slot.value() == value) return false;
     if (slot.at != MemberTable::kMissing &&
         OverwriteInPlace(shard, *slot.collection, slot.at, value)) {
       lock.unlock();
@@ -289,7 +289,7 @@ absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
     if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
     const Slot slot = Locate(shard, key, hashes);
     // Another writer may have put these bytes between the two locks.
-    if (unless_equal && slot.Holds(value)) return false;
+    if (unless_equal && slot.value() == value) return false;
     replaced = PlaceAt(shard, slot, key, hashes, record.release());
   }
   NoteChange();
@@ -316,9 +316,10 @@ const Record* ShardMap::Slot::live() const {
   return record->is_tombstone() ? nullptr : record;
 }
 
-bool ShardMap::Slot::Holds(std::string_view value) const {
+std::optional<std::string_view> ShardMap::Slot::value() const {
   const Record* record = live();
-  return record != nullptr && record->value() == value;
+  if (record == nullptr) return std::nullopt;
+  return record->value();
 }
 
 ShardMap::Slot ShardMap::Locate(Shard& shard, KeyRef key,
@@ -637,11 +638,8 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
       const BatchCondition& condition = conditions[i];
       Shard& shard = ShardFor(condition_hashes[i]);
       std::shared_lock lock(shard.mu);
-      const Record* live =
-          Locate(shard, condition.key, condition_hashes[i]).live();
       const std::optional<std::string_view> current =
-          live == nullptr ? std::nullopt
-                          : std::optional<std::string_view>(live->value());
+          Locate(shard, condition.key, condition_hashes[i]).value();
       if (current != condition.value) {
         status = absl::AbortedError(fmt::format(
             "WriteBatch condition {} does not hold: {} {}", i,

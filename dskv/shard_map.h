@@ -326,8 +326,8 @@ class ShardMap {
     MemberTable::Position at = MemberTable::kMissing;
     // The live Record there; null if none (or a tombstone).
     const Record* live() const;
-    // Whether the live Record there holds `value`.
-    bool Holds(std::string_view value) const;
+    // Its value; nullopt if there is none.
+    std::optional<std::string_view> value() const;
   };
   static Slot Locate(Shard& shard, KeyRef key, const KeyHashes& hashes);
 
@@ -502,10 +502,7 @@ absl::StatusOr<bool> ShardMap::ReadModifyWrite(KeyRef key, Modify modify) {
     std::unique_lock lock(shard.mu);
     if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
     const Slot slot = Locate(shard, key, hashes);
-    const Record* live = slot.live();
-    absl::StatusOr<std::optional<std::string_view>> next = modify(
-        live == nullptr ? std::nullopt
-                        : std::optional<std::string_view>(live->value()));
+    absl::StatusOr<std::optional<std::string_view>> next = modify(slot.value());
     if (!next.ok()) return next.status();
     if (!next->has_value()) return false;
     replaced = StoreAt(shard, slot, key, hashes, **next);
