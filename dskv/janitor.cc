@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "persist/format.h"
+#include "persist/journal.h"
 #include "persist/parallel.h"
 #include "persist/record_batch.h"
 
@@ -41,9 +42,9 @@ absl::Status Unshared(const absl::Status& status) {
 // Drops the snapshot's references to its Records, most of which have left
 // the cache by the time a pass ends.
 void Release(ShardMap::DirtySnapshot& snapshot) {
-  for (auto& [collection, records] : snapshot.changes) {
+  for (auto& [collection, changes] : snapshot.changes) {
     VisitPrefetching</*kForWrite=*/true>(
-        records, [](RecordRef& record) { record = RecordRef(); });
+        changes.records, [](RecordRef& record) { record = RecordRef(); });
   }
   snapshot = ShardMap::DirtySnapshot();
 }
@@ -59,7 +60,10 @@ constexpr std::size_t kMaxCopiedValueSize = std::size_t{64} << 10;
 }  // namespace
 
 Janitor::Janitor(ShardMap* map, Settings settings, CollectionFiles files)
-    : map_(map), settings_(std::move(settings)), files_(std::move(files)) {
+    : map_(map),
+      settings_(std::move(settings)),
+      files_(std::move(files)),
+      journal_exists_(settings_.journal_exists) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -188,7 +192,7 @@ void Janitor::Run() {
     ++started_;
     lock.unlock();
     ShardMap::DirtySnapshot written;
-    const absl::Status status = Pass(compact_all, &written);
+    const absl::Status status = Pass(compact_all, last, &written);
     lock.lock();
     ++finished_;
     last_error_ = status;
@@ -212,18 +216,55 @@ void Janitor::Run() {
   }
 }
 
-absl::Status Janitor::Pass(bool compact_all, ShardMap::DirtySnapshot* written) {
+absl::Status Janitor::Pass(bool compact_all, bool last,
+                           ShardMap::DirtySnapshot* written) {
   ShardMap::DirtySnapshot& snapshot = *written;
+  std::vector<CollectionWork> work;
   {
-    std::lock_guard lock(mu_);
-    snapshot = map_->Drain();
-    // Older changes of a failed pass stay the oldest.
-    if (!drained_since_.has_value()) drained_since_ = snapshot.first_change;
+    // A rewrite's copy taken after a batch that the drain missed could
+    // hold the batch's part in its collection while the rest waits for
+    // the next pass, in no file and no journal.
+    const std::shared_lock batches = map_->HoldBatches();
+    {
+      std::lock_guard lock(mu_);
+      snapshot = map_->Drain();
+      // Older changes of a failed pass stay the oldest.
+      if (!drained_since_.has_value()) drained_since_ = snapshot.first_change;
+    }
+    work = Plan(snapshot, compact_all);
   }
   ReleaseRewritable(snapshot);
-  const absl::Status status = Persist(snapshot, compact_all);
-  unreleased_bytes_ += snapshot.bytes;
+  const bool journaled = snapshot.has_batches || !unfinished_journal_.empty();
+  JournalWriter journal;
+  absl::Status status =
+      journaled ? WriteJournal(work, journal) : absl::OkStatus();
   if (status.ok()) {
+    status = Persist(work);
+  } else {
+    // Nothing was written: what the pass drained is in memory only.
+    for (const CollectionWork& w : work) {
+      files_[w.collection].needs_rewrite = true;
+    }
+  }
+  // A journal left behind would, after a crash, take back changes made
+  // since it was written; one this pass wrote describes the files as they
+  // are, and the next pass replaces or removes it.
+  if (status.ok() && journal_exists_ && (!journaled || last)) {
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+    status = settings_.fs->Remove(JournalPath(settings_.dir));
+    if (status.ok() || absl::IsNotFound(status)) {
+      status = settings_.fs->SyncDirectory(settings_.dir);
+    }
+    if (status.ok()) journal_exists_ = false;
+  }
+  unreleased_bytes_ += snapshot.bytes;
+  if (!status.ok() && journaled) {
+    // Carried until a pass succeeds: the files may hold part of its
+    // batches, and nothing else on disk holds the rest.
+    unfinished_journal_ = journal.EncodedSections();
+  }
+  if (status.ok()) {
+    unfinished_journal_.clear();
     map_->ReleaseUnwritten(std::exchange(unreleased_bytes_, 0));
     std::lock_guard lock(mu_);
     drained_since_.reset();
@@ -231,45 +272,101 @@ absl::Status Janitor::Pass(bool compact_all, ShardMap::DirtySnapshot* written) {
   return status;
 }
 
-void Janitor::ReleaseRewritable(ShardMap::DirtySnapshot& snapshot) const {
-  if (!snapshot.has_copyable_values) return;
-  for (auto& [collection, records] : snapshot.changes) {
-    VisitPrefetching</*kForWrite=*/false>(records, [&](RecordRef& record) {
-      const std::size_t size = record->value().size();
-      if (!record->is_tombstone() && size >= ShardMap::kCopyForRewriteMinSize &&
-          size < kMaxCopiedValueSize) {
-        record = map_->Copy(*record);
-      }
-    });
-  }
-}
-
-absl::Status Janitor::Persist(const ShardMap::DirtySnapshot& snapshot,
-                              bool compact_all) {
+std::vector<Janitor::CollectionWork> Janitor::Plan(
+    const ShardMap::DirtySnapshot& snapshot, bool compact_all) {
   // Collections to persist: changed, cleared, left damaged by an earlier
   // failure, or all of them when compacting all.
-  std::vector<std::string> todo;
+  std::vector<CollectionWork> work;
   for (const auto& [collection, changes] : snapshot.changes) {
-    todo.push_back(collection);
+    work.push_back({.collection = collection, .changes = &changes});
   }
   for (const std::string& collection : snapshot.cleared) {
-    if (!snapshot.changes.contains(collection)) todo.push_back(collection);
+    if (!snapshot.changes.contains(collection)) {
+      work.push_back({.collection = collection});
+    }
   }
   for (const auto& [collection, file] : files_) {
     if ((compact_all || file.needs_rewrite) &&
         !snapshot.changes.contains(collection) &&
         !snapshot.cleared.contains(collection)) {
-      todo.push_back(collection);
+      work.push_back({.collection = collection});
     }
   }
+  for (CollectionWork& w : work) {
+    w.cleared = snapshot.cleared.contains(w.collection);
+    const auto f = files_.find(w.collection);
+    const CollectionFile* file = f == files_.end() ? nullptr : &f->second;
+    const bool exists = file != nullptr && file->exists;
+    const bool needs_rewrite = file != nullptr && file->needs_rewrite;
+    w.rewrite = w.cleared || needs_rewrite || !exists || compact_all;
+    if (!w.rewrite && w.changes != nullptr) {
+      w.rewrite = w.compaction =
+          ShouldCompact(w.collection, file->size + w.changes->file_bytes);
+    }
+    w.compaction =
+        w.compaction || (compact_all && exists && !needs_rewrite && !w.cleared);
+    // A collection that has no file, and no failed pass or DeleteAll behind
+    // it, has nothing on disk but what this pass drained. Writing just that
+    // leaves members added since to the next pass's append; a copy from the
+    // map would write them now and again then, as dead bytes.
+    const bool first_file = !exists && !needs_rewrite && !w.cleared &&
+                            !compact_all && w.changes != nullptr;
+    if (w.rewrite && !first_file) {
+      w.contents = map_->CopyCollection(w.collection);
+    }
+  }
+  return work;
+}
 
+absl::Status Janitor::WriteJournal(std::vector<CollectionWork>& work,
+                                   JournalWriter& journal) {
+  journal.AddEncodedSections(unfinished_journal_);
+  for (CollectionWork& w : work) {
+    if (w.changes == nullptr && !w.cleared) continue;
+    if (w.changes != nullptr) {
+      VisitPrefetching</*kForWrite=*/false>(
+          w.changes->records,
+          [&](const RecordRef& record) { w.records.Add(record->fields()); });
+    }
+    journal.AddSection(w.collection, w.cleared, w.records);
+    w.journaled = true;
+  }
+  syncs_.fetch_add(2, std::memory_order_relaxed);
+  absl::Status status = journal.Install(*settings_.fs, settings_.dir);
+  if (status.ok()) {
+    journal_exists_ = true;
+    // The files must not change before the journal is sure to be found.
+    status = settings_.fs->SyncDirectory(settings_.dir);
+  }
+  if (status.ok()) {
+    bytes_written_.fetch_add(journal.size(), std::memory_order_relaxed);
+  }
+  return status;
+}
+
+void Janitor::ReleaseRewritable(ShardMap::DirtySnapshot& snapshot) const {
+  if (!snapshot.has_copyable_values) return;
+  for (auto& [collection, changes] : snapshot.changes) {
+    VisitPrefetching</*kForWrite=*/false>(
+        changes.records, [&](RecordRef& record) {
+          const std::size_t size = record->value().size();
+          if (!record->is_tombstone() &&
+              size >= ShardMap::kCopyForRewriteMinSize &&
+              size < kMaxCopiedValueSize) {
+            record = map_->Copy(*record);
+          }
+        });
+  }
+}
+
+absl::Status Janitor::Persist(std::vector<CollectionWork>& work) {
   absl::Status first_error;
   std::vector<std::string> installed;
-  const std::span<const std::string> all(todo);
+  const std::span<CollectionWork> all(work);
   for (std::size_t begin = 0; begin < all.size(); begin += kFilesPerBatch) {
     first_error.Update(PersistBatch(
         all.subspan(begin, std::min(kFilesPerBatch, all.size() - begin)),
-        snapshot, compact_all, &installed));
+        &installed));
   }
 
   if (!installed.empty()) directory_dirty_ = true;
@@ -290,9 +387,7 @@ absl::Status Janitor::Persist(const ShardMap::DirtySnapshot& snapshot,
   return first_error;
 }
 
-absl::Status Janitor::PersistBatch(std::span<const std::string> collections,
-                                   const ShardMap::DirtySnapshot& snapshot,
-                                   bool compact_all,
+absl::Status Janitor::PersistBatch(std::span<CollectionWork> work,
                                    std::vector<std::string>* installed) {
   // Each file is synced as soon as it is written, on a thread of its own,
   // so that its sync overlaps the writing of the next files and the syncs
@@ -311,16 +406,12 @@ absl::Status Janitor::PersistBatch(std::span<const std::string> collections,
       syncs_.fetch_add(1, std::memory_order_relaxed);
       syncs.Add([file, status] { *status = file->Sync(); });
     };
-    for (const std::string& collection : collections) {
-      const auto changes = snapshot.changes.find(collection);
-      CollectionFile& file = files_[collection];
+    for (CollectionWork& w : work) {
+      CollectionFile& file = files_[w.collection];
       Written written;
-      first_error.Update(PersistCollection(
-          collection, file,
-          changes == snapshot.changes.end() ? nullptr : &changes->second,
-          snapshot.cleared.contains(collection), compact_all, &written));
+      first_error.Update(PersistCollection(w, file, &written));
       if (written.appended) {
-        appended.push_back(collection);
+        appended.push_back(w.collection);
         sync(file.writer.get(), &append_synced.emplace_back());
       } else if (written.rewrite.has_value()) {
         rewrites.push_back(*std::move(written.rewrite));
@@ -331,7 +422,6 @@ absl::Status Janitor::PersistBatch(std::span<const std::string> collections,
       }
     }
   }  // Waits for the syncs.
-
   for (std::size_t i = 0; i < appended.size(); ++i) {
     if (const absl::Status& s = append_synced[i]; !s.ok()) {
       // The kernel may have dropped the unsynced pages: only a rewrite
@@ -371,62 +461,48 @@ absl::Status Janitor::PersistBatch(std::span<const std::string> collections,
   return first_error;
 }
 
-absl::Status Janitor::PersistCollection(const std::string& collection,
+absl::Status Janitor::PersistCollection(CollectionWork& work,
                                         CollectionFile& file,
-                                        const ShardMap::Records* changes,
-                                        bool cleared, bool compact,
                                         Written* written) {
-  bool rewrite = cleared || file.needs_rewrite || !file.exists;
-  bool compacting = compact && !rewrite;
-  rewrite = rewrite || compact;
-  RecordBatch records;
-  if (!rewrite && changes != nullptr) {
-    // The snapshot keeps the Records, and so their values, alive.
-    VisitPrefetching</*kForWrite=*/false>(
-        *changes,
-        [&](const RecordRef& record) { records.Add(record->fields()); });
-    compacting = ShouldCompact(collection, file.size + records.bytes());
-    rewrite = compacting;
-  }
-
-  if (rewrite) {
-    // A collection that has no file, and no failed pass or DeleteAll behind
-    // it, has nothing on disk but what this pass drained. Writing just that
-    // leaves members added since to the next pass's append; a copy from the
-    // map would write them now and again then, as dead bytes.
-    const bool first_file = !file.exists && !file.needs_rewrite && !cleared &&
-                            !compact && changes != nullptr;
+  if (work.rewrite) {
     std::vector<format::RecordFields> fields;
-    // Keeps a copy's Records alive while they are written; the snapshot
-    // keeps its own.
-    ShardMap::Records contents;
-    if (first_file) {
-      fields.reserve(changes->size());
-      VisitPrefetching</*kForWrite=*/false>(
-          *changes, [&](const RecordRef& record) {
-            if (!record->is_tombstone()) fields.push_back(record->fields());
-          });
-    } else {
-      contents = map_->CopyCollection(collection);
-      fields.reserve(contents.size());
-      for (const RecordRef& record : contents) {
+    if (work.contents.has_value()) {
+      fields.reserve(work.contents->size());
+      for (const RecordRef& record : *work.contents) {
         fields.push_back(record->fields());
       }
+    } else {
+      // A new collection's first file: what the pass drained. The snapshot
+      // keeps the Records, and so their values, alive.
+      fields.reserve(work.changes->records.size());
+      VisitPrefetching</*kForWrite=*/false>(
+          work.changes->records, [&](const RecordRef& record) {
+            if (!record->is_tombstone()) fields.push_back(record->fields());
+          });
     }
-    absl::StatusOr<Rewrite> started =
-        StartRewrite(*settings_.fs, settings_.dir, collection, fields, file);
+    absl::StatusOr<Rewrite> started = StartRewrite(
+        *settings_.fs, settings_.dir, work.collection, fields, file);
+    work.contents.reset();  // Written: its Records may go.
     if (!started.ok()) return started.status();
     bytes_written_.fetch_add(started->size, std::memory_order_relaxed);
     written->rewrite =
-        PendingRewrite{collection, *std::move(started), compacting};
+        PendingRewrite{work.collection, *std::move(started), work.compaction};
     return absl::OkStatus();
   }
 
-  if (records.empty()) return absl::OkStatus();
+  if (work.changes == nullptr) return absl::OkStatus();
+  RecordBatch& records = work.records;
+  if (records.empty()) {  // Not yet encoded for a journal.
+    VisitPrefetching</*kForWrite=*/false>(
+        work.changes->records,
+        [&](const RecordRef& record) { records.Add(record->fields()); });
+  }
   absl::Status s = AppendToCollectionFile(
-      *settings_.fs, CollectionPath(settings_.dir, collection), records, file);
+      *settings_.fs, CollectionPath(settings_.dir, work.collection), records,
+      file);
   if (!s.ok()) return s;
   bytes_written_.fetch_add(records.bytes(), std::memory_order_relaxed);
+  if (!work.journaled) records.Clear();
   written->appended = true;
   return absl::OkStatus();
 }

@@ -9,6 +9,16 @@
 // one leaves its collections marked for rewrite, so the next pass that
 // succeeds makes them durable too.
 //
+// Batches (ShardMap::Apply) survive a crash whole or not at all: a pass
+// that drained part of one first writes everything it drained to the
+// journal (persist/journal.h), and only then touches collection files. A
+// pass takes its drain and its rewrites' copies of the map while batches are
+// held back, so a file never holds part of a batch that the pass, and so
+// its journal, lacks. A failed pass's journal sections are carried into the
+// next journal until a pass succeeds. The journal is replaced by the next
+// pass's or removed by the next pass that writes none, before that pass
+// reports success: left behind, it would take newer durable changes back.
+//
 // Passes run every `flush_interval`, and at once when a caller waits for a
 // change to become durable; callers waiting together share a pass (group
 // commit). After a failed pass the janitor retries with growing delays; the
@@ -40,6 +50,8 @@
 #include "dskv/shard_map.h"
 #include "persist/collection_file.h"
 #include "persist/file_system.h"
+#include "persist/journal.h"
+#include "persist/record_batch.h"
 
 namespace dskv {
 
@@ -56,6 +68,9 @@ class Janitor {
     double compaction_dead_ratio = 1.0;
     // Writers wait while more bytes than this are unwritten; 0: never.
     std::uint64_t max_unwritten_bytes = 0;
+    // Whether the directory holds a journal, which Open applied to the map
+    // (as a batch, so the first pass writes a journal that replaces it).
+    bool journal_exists = false;
   };
 
   struct Counters {
@@ -103,12 +118,40 @@ class Janitor {
  private:
   using Clock = std::chrono::steady_clock;
 
+  // What a pass does with one collection's file, decided when it drains.
+  struct CollectionWork {
+    std::string collection;
+    const ShardMap::CollectionChanges* changes = nullptr;  // Null: none.
+    bool cleared = false;  // DeleteAll since the last pass.
+    // Rewrite the file rather than append to it; `compaction` if only to
+    // drop dead records.
+    bool rewrite = false;
+    bool compaction = false;
+    // The members to write if rewriting from memory: the map's Records,
+    // copied when the pass drained. A new collection's first file needs
+    // none: it is written from `changes`.
+    std::optional<ShardMap::Records> contents;
+    // `changes`, encoded: for the journal, and to append.
+    RecordBatch records;
+    // Whether `records` is in the pass's journal, which may need it again.
+    bool journaled = false;
+  };
+
   void Run();
   // One pass; called on the janitor thread only. `compact_all` rewrites
-  // every file. Releases the unwritten bytes of what it wrote, and leaves
-  // what it drained in `*written`, for the caller to release.
-  absl::Status Pass(bool compact_all, ShardMap::DirtySnapshot* written);
-  // Writes, syncs and installs what `snapshot` changed.
+  // every file; `last` is the pass Stop runs. Releases the unwritten bytes
+  // of what it wrote, and leaves what it drained in `*written`, for the
+  // caller to release.
+  absl::Status Pass(bool compact_all, bool last,
+                    ShardMap::DirtySnapshot* written);
+  // Decides what the pass does with each collection, and copies from the
+  // map the collections it rewrites. Called while batches are held.
+  std::vector<CollectionWork> Plan(const ShardMap::DirtySnapshot& snapshot,
+                                   bool compact_all);
+  // Encodes every change the pass drained into `work` and `journal`, and
+  // installs the journal (with failed passes' sections), durably.
+  absl::Status WriteJournal(std::vector<CollectionWork>& work,
+                            JournalWriter& journal);
   // Replaces the drained Records whose values writers may rewrite in
   // place (ShardMap::kCopyForRewriteMinSize) with private copies, so that
   // the pass, which holds them while it writes, does not keep the map's
@@ -116,19 +159,17 @@ class Janitor {
   // rather than into fresh memory.
   void ReleaseRewritable(ShardMap::DirtySnapshot& snapshot) const;
 
-  absl::Status Persist(const ShardMap::DirtySnapshot& snapshot,
-                       bool compact_all);
+  // Writes, syncs and installs the files `work` describes.
+  absl::Status Persist(std::vector<CollectionWork>& work);
   // Makes the next pass start now, without waiting for flush_interval.
   void RequestPass() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // ThrottleWriter's wait.
   absl::Status WaitForRoom();
-  // Writes, syncs and installs the files of `collections`, a part of a
+  // Writes, syncs and installs the files of `work`, a part of a
   // pass small enough that their descriptors fit in the process's limit.
   // Adds the collections whose files were created, replaced or removed to
   // `installed`, for the directory sync.
-  absl::Status PersistBatch(std::span<const std::string> collections,
-                            const ShardMap::DirtySnapshot& snapshot,
-                            bool compact_all,
+  absl::Status PersistBatch(std::span<CollectionWork> work,
                             std::vector<std::string>* installed);
   // A rewrite written by PersistCollection, to be synced and installed.
   struct PendingRewrite {
@@ -144,14 +185,11 @@ class Janitor {
     std::optional<PendingRewrite> rewrite;
   };
 
-  // Writes one collection's changes (null: none, only a pending rewrite) to
-  // `file`, its entry in files_: appends them, or starts a rewrite. Several
-  // run at once, on different collections: it touches no other entry of
-  // files_ and no other state of the janitor but atomic counters.
-  absl::Status PersistCollection(const std::string& collection,
-                                 CollectionFile& file,
-                                 const ShardMap::Records* changes, bool cleared,
-                                 bool compact, Written* written);
+  // Does `work` to `file`, its entry in files_: appends the changes, or
+  // starts a rewrite. Touches no other entry of files_ and no other state
+  // of the janitor but atomic counters.
+  absl::Status PersistCollection(CollectionWork& work, CollectionFile& file,
+                                 Written* written);
   bool ShouldCompact(const std::string& collection,
                      std::uint64_t size_after_append) const;
 
@@ -170,6 +208,12 @@ class Janitor {
   // Unwritten bytes drained by failed passes, released by the next pass
   // that succeeds (it rewrites what they left behind). Janitor thread only.
   std::uint64_t unreleased_bytes_ = 0;
+  // Whether the directory holds a journal; janitor thread only.
+  bool journal_exists_;
+  // The sections of the journals of failed passes, encoded, for the next
+  // journal to carry: their batches may be partly in the files. Janitor
+  // thread only.
+  std::string unfinished_journal_;
   // Set once a writer asked for an early pass; cleared when one starts.
   std::atomic<bool> pass_requested_{false};
 

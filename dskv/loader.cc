@@ -13,6 +13,7 @@
 #include "persist/collection_reader.h"
 #include "persist/directory_layout.h"
 #include "persist/format.h"
+#include "persist/journal.h"
 #include "persist/parallel.h"
 
 namespace dskv {
@@ -138,11 +139,55 @@ absl::Status LoadGroup(FileSystem& fs, const LoadOptions& options,
     CollectionFile& entry = report.files[parsed.name];
     entry.size = parsed.valid_size;
     entry.exists = true;
-    entry.needs_rewrite = parsed.corrupt_regions > 0;
+    // Older versions are rewritten as the current one, so that a dskv that
+    // knows no journal refuses the store rather than ignore its journal.
+    entry.needs_rewrite =
+        parsed.corrupt_regions > 0 || parsed.version < format::kVersion;
     report.corrupt_regions += parsed.corrupt_regions;
     report.corrupt_bytes += parsed.corrupt_bytes;
   }
   return absl::OkStatus();
+}
+
+// Applies the journal at `path` to `map`, which holds the collection files'
+// contents, as one batch: so the janitor's first pass writes a journal that
+// replaces this one before it touches a file.
+absl::Status ApplyJournal(FileSystem& fs, const std::string& dir,
+                          const std::string& path, const LoadOptions& options,
+                          const StoreFileNames& names, ShardMap& map,
+                          LoadReport& report) {
+  absl::StatusOr<std::string> contents = fs.ReadFile(path);
+  if (!contents.ok()) return contents.status();
+  absl::StatusOr<std::vector<JournalSection>> sections =
+      ParseJournal(*contents);
+  if (!sections.ok()) {
+    if (options.salvage && absl::IsDataLoss(sections.status())) {
+      ++report.corrupt_files;
+      if (options.read_only) return absl::OkStatus();
+      return fs.Rename(path, dir + "/" +
+                                 SetAsideName(format::kJournalFileName,
+                                              [&](std::string_view n) {
+                                                return names.contains(n);
+                                              }));
+    }
+    return InJournal(path, sections.status());
+  }
+  std::vector<ShardMap::BatchOp> ops;
+  for (const JournalSection& section : *sections) {
+    if (section.cleared) {
+      ops.push_back({ShardMap::BatchOp::Kind::kDeleteAll,
+                     KeyRef{section.collection, {}},
+                     {}});
+    }
+    for (const format::RecordFields& record : section.records) {
+      ops.push_back({record.type == format::RecordType::kPut
+                         ? ShardMap::BatchOp::Kind::kPut
+                         : ShardMap::BatchOp::Kind::kDelete,
+                     KeyRef{section.collection, record.member}, record.value});
+    }
+  }
+  report.journal_applied = true;
+  return map.Apply(ops, {});
 }
 
 }  // namespace
@@ -155,11 +200,12 @@ absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
   if (!entries.ok()) return entries.status();
   StoreFileNames names;
   std::vector<std::string> collection_files;
+  bool journal = false;
   for (const DirectoryEntry& entry : *entries) {
     names.insert(entry.name);
     const StoreFileKind kind = ClassifyStoreFile(entry.name);
     if (kind != StoreFileKind::kCollection &&
-        kind != StoreFileKind::kTemporary) {
+        kind != StoreFileKind::kTemporary && kind != StoreFileKind::kJournal) {
       continue;  // LockDirectory checked LOCK; the rest is not read.
     }
     const std::string path = dir + "/" + entry.name;
@@ -168,15 +214,17 @@ absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
       // ignoring it could hide a collection. A person must decide.
       return absl::FailedPreconditionError(fmt::format(
           "{:?} is a symbolic link or not a regular file, where the store "
-          "keeps a collection file; dskv follows no links: move it out of "
-          "the directory",
+          "keeps its files; dskv follows no links: move it out of the "
+          "directory",
           path));
     }
     if (kind == StoreFileKind::kTemporary) {
-      // An unfinished rewrite (or, read-only, perhaps one in progress): the
-      // collection file it is to replace is still whole.
+      // An unfinished rewrite or journal (or, read-only, perhaps one in
+      // progress): the file it is to replace is still whole.
       if (options.read_only) continue;
       if (absl::Status s = fs.Remove(path); !s.ok()) return s;
+    } else if (kind == StoreFileKind::kJournal) {
+      journal = true;
     } else {
       collection_files.push_back(entry.name);
     }
@@ -193,6 +241,14 @@ absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
       group[i].path = dir + "/" + group[i].name;
     }
     if (absl::Status s = LoadGroup(fs, options, names, group, map, report);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (journal) {
+    const std::string path = dir + "/" + std::string(format::kJournalFileName);
+    if (absl::Status s =
+            ApplyJournal(fs, dir, path, options, names, map, report);
         !s.ok()) {
       return s;
     }

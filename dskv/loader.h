@@ -21,7 +21,10 @@ struct LoadReport {
   std::uint64_t torn_bytes = 0;       // Bytes cut.
   std::uint64_t corrupt_regions = 0;  // Salvage only: damage skipped.
   std::uint64_t corrupt_bytes = 0;
-  std::uint64_t corrupt_files = 0;  // Salvage only: unreadable files set aside.
+  // Salvage only: unreadable files set aside.
+  std::uint64_t corrupt_files = 0;
+  // Whether a journal was found and applied to the map.
+  bool journal_applied = false;
 };
 
 struct LoadOptions {
@@ -35,11 +38,14 @@ struct LoadOptions {
 };
 
 // Reads and verifies every collection file in `dir`, in parallel, and loads
-// their members into `map`. Only the store's own names are touched
-// (persist/directory_layout.h); other files are ignored. Unless read-only,
-// cuts torn tails off the files, removes temporary files a crash left behind,
-// and, when salvaging, renames files whose header is damaged to
-// "<name>.dskv.corrupt" (or "<name>.dskv.corrupt.N" if that is taken).
+// their members into `map`; then applies the journal, if there is one, as a
+// batch (ShardMap::Apply), which the janitor's first pass persists. Only the
+// store's own names are touched (persist/directory_layout.h); other files
+// are ignored. Unless read-only, cuts torn tails off the files, removes
+// temporary files a crash left behind, and, when salvaging, renames files
+// whose header is damaged, and a damaged journal, to "<name>.corrupt" (or
+// "<name>.corrupt.N" if that is taken). Files of an older format version
+// are marked for rewrite.
 //
 // Errors: DataLoss naming the file and byte offset of damage (unless
 // salvaging); FailedPrecondition for an unknown format version, or for a

@@ -784,7 +784,8 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
     std::vector<Collection*> emptied;
     for (Collection* collection : dirty) {
       unlisted.push_back(std::exchange(collection->dirty, {}));
-      Records* out = nullptr;  // Made for the first pending member.
+      // Made for the first pending member.
+      CollectionChanges* out = nullptr;
       VisitPrefetching</*kForWrite=*/true>(
           unlisted.back(), [&](RecordRef& listed) {
             RecordRef taken;
@@ -804,7 +805,8 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
               current->set_pending(false);
               taken = RecordRef::Share(current);
             }
-            snapshot.bytes += taken->file_size();
+            const std::size_t file_size = taken->file_size();
+            snapshot.bytes += file_size;
             if (taken->value().size() >= kCopyForRewriteMinSize) {
               snapshot.has_copyable_values = true;
             }
@@ -818,7 +820,8 @@ ShardMap::DirtySnapshot ShardMap::Drain() {
               if (collection->members.empty()) emptied.push_back(collection);
             }
             if (out == nullptr) out = &snapshot.changes[collection->name];
-            out->push_back(std::move(taken));
+            out->records.push_back(std::move(taken));
+            out->file_bytes += file_size;
           });
     }
     for (Collection* collection : emptied) {

@@ -96,12 +96,20 @@ class ShardMap {
   // be rewritten in place meanwhile.
   static constexpr std::size_t kCopyForRewriteMinSize = 512;
 
+  // One collection's part of a DirtySnapshot.
+  struct CollectionChanges {
+    // The latest Record of each changed member (a tombstone if it was
+    // deleted), each member once however often it changed.
+    Records records;
+    // The size of the records they make in a collection file.
+    std::uint64_t file_bytes = 0;
+  };
+
   // What changed since the previous Drain.
   struct DirtySnapshot {
-    // By collection, the latest Record of each changed member (a tombstone if
-    // it was deleted), each member once however often it changed.
-    // Collections in `cleared` may appear here too.
-    absl::flat_hash_map<std::string, Records, StringHash, StringEq> changes;
+    // By collection. Collections in `cleared` may appear here too.
+    absl::flat_hash_map<std::string, CollectionChanges, StringHash, StringEq>
+        changes;
     // Collections emptied by DeleteAll: their files must be rewritten from
     // memory rather than appended to.
     absl::flat_hash_set<std::string, StringHash, StringEq> cleared;
@@ -238,6 +246,13 @@ class ShardMap {
   // Returns `collection`'s Records, atomically with respect to DeleteAll.
   // Works after Close.
   Records CopyCollection(std::string_view collection) const;
+
+  // Keeps Apply from changing the map while held, so that several Drain and
+  // CopyCollection calls see the map at one instant as far as batches go.
+  // Lock order: taken before anything else.
+  [[nodiscard]] std::shared_lock<std::shared_mutex> HoldBatches() const {
+    return std::shared_lock(batch_mu_);
+  }
 
   // The number of members of `collection` and their bytes (member + value).
   std::pair<std::uint64_t, std::uint64_t> CollectionSize(
@@ -454,7 +469,8 @@ class ShardMap {
   bool batches_since_drain_ ABSL_GUARDED_BY(walk_mu_) = false;
 
   // Held exclusively by Apply while it changes the shards, and shared by
-  // Scan through its walk, so that a page sees all of a batch or none.
+  // Scan through its walk, so that a page sees all of a batch or none, and
+  // by the janitor (HoldBatches) from its Drain to its last copy.
   mutable std::shared_mutex batch_mu_;
   // Where single-key calls wait for a batch to unfreeze their shard: each
   // batch adds one to batch_epoch_ when it is done.

@@ -157,6 +157,7 @@ absl::StatusOr<std::unique_ptr<Store>> StoreOpener::Open(
   settings.compaction_min_bytes = options.compaction_min_bytes;
   settings.compaction_dead_ratio = options.compaction_dead_ratio;
   settings.max_unwritten_bytes = options.max_dirty_bytes;
+  settings.journal_exists = impl->load_report_.journal_applied;
   impl->janitor_ = std::make_unique<Janitor>(
       &impl->map_, std::move(settings), std::move(impl->load_report_.files));
   return std::unique_ptr<Store>(new Store(std::move(impl)));

@@ -388,10 +388,12 @@ class Store {
   // the whole batch is durable, with one sync for the batch (shared with other
   // writers), not one per operation. An empty batch changes nothing.
   //
-  // Not yet atomic across a crash: the janitor writes a batch's records like
-  // any others, each collection's file on its own, so a kill -9 while it
-  // writes them can leave part of a batch on disk. (Crash atomicity, through
-  // a journal of the janitor's passes, is the next step of this API.)
+  // All or nothing across a crash too, however many collections the batch
+  // touches: after a kill -9 (or, once the batch is durable, a power loss)
+  // at any instant, the reopened store holds all of the batch or none of
+  // it. The janitor writes the changes of a pass that holds a batch to a
+  // journal before it touches any collection file, and Open completes the
+  // files from it (persist/FORMAT.md); such a pass costs two more syncs.
   //
   // Errors: InvalidArgument naming the operation's (or condition's) index
   // and the rule, for a malformed key or collection name or an oversized

@@ -4,6 +4,7 @@
 
 #include "persist/collection_reader.h"
 #include "persist/format.h"
+#include "persist/journal.h"
 #include "persist/record_batch.h"
 
 namespace dskv {
@@ -61,12 +62,50 @@ absl::StatusOr<ParsedCollection> ReadCollection(FileSystem& fs,
                                                 std::string_view collection) {
   const std::string path = CollectionPath(dir, collection);
   absl::StatusOr<std::string> contents = fs.ReadFile(path);
-  if (!contents.ok()) return contents.status();
-  absl::StatusOr<ParsedCollection> parsed =
-      ParseCollectionFile(*contents, /*salvage=*/false);
-  if (!parsed.ok()) return InCollectionFile(path, parsed.status());
-  if (absl::Status s = CheckCollectionFileName(path, parsed->name); !s.ok())
-    return s;
+  if (!contents.ok() && !absl::IsNotFound(contents.status())) {
+    return contents.status();
+  }
+  const bool file_exists = contents.ok();
+  ParsedCollection parsed;
+  if (file_exists) {
+    absl::StatusOr<ParsedCollection> file =
+        ParseCollectionFile(*contents, /*salvage=*/false);
+    if (!file.ok()) return InCollectionFile(path, file.status());
+    if (absl::Status s = CheckCollectionFileName(path, file->name); !s.ok())
+      return s;
+    parsed = *std::move(file);
+  }
+
+  // The journal completes the file, as Open applies it.
+  const std::string journal_path = JournalPath(dir);
+  absl::StatusOr<std::string> journal = fs.ReadFile(journal_path);
+  if (absl::IsNotFound(journal.status())) {
+    if (!file_exists) return contents.status();
+    return parsed;
+  }
+  if (!journal.ok()) return journal.status();
+  absl::StatusOr<std::vector<JournalSection>> sections = ParseJournal(*journal);
+  if (!sections.ok()) {
+    return InJournal(journal_path, sections.status());
+  }
+  bool in_journal = false;
+  for (const JournalSection& section : *sections) {
+    if (section.collection != collection) continue;
+    in_journal = true;
+    if (section.cleared) parsed.members.clear();
+    for (const format::RecordFields& record : section.records) {
+      if (record.type == format::RecordType::kDelete) {
+        parsed.members.erase(record.member);
+      } else {
+        parsed.members.insert_or_assign(std::string(record.member),
+                                        std::string(record.value));
+      }
+    }
+  }
+  if (!file_exists) {
+    if (!in_journal) return contents.status();
+    parsed.name = std::string(collection);
+  }
   return parsed;
 }
 

@@ -52,15 +52,16 @@ absl::Status CheckCollectionFileName(const std::string& path,
 absl::Status InCollectionFile(const std::string& path,
                               const absl::Status& status);
 
-// Reads and verifies the file of `collection` in `dir` alone, changing
-// nothing: for a reader that needs one collection of a large store. A torn
-// tail is left out.
+// Reads and verifies the file of `collection` in `dir` alone, and applies
+// the journal's changes to it if there is a journal, changing nothing: for a
+// reader that needs one collection of a large store. A torn tail is left
+// out.
 //
-// Errors: NotFound if the collection has no file (it has no members);
-// DataLoss naming the file and byte offset of damage, or if the file holds
-// another collection; FailedPrecondition for an unknown format version, or
-// if the file is a symbolic link or not a regular file; the file system's
-// errors.
+// Errors: NotFound if the collection has no file and the journal does not
+// name it (it has no members); DataLoss naming the file and byte offset of
+// damage, or if the file holds another collection; FailedPrecondition for
+// an unknown format version, or if the file is a symbolic link or not a
+// regular file; the file system's errors.
 absl::StatusOr<ParsedCollection> ReadCollection(FileSystem& fs,
                                                 const std::string& dir,
                                                 std::string_view collection);

@@ -86,7 +86,8 @@ std::optional<std::uint64_t> NextValidRecord(std::string_view contents,
 
 // Parses the header; returns the offset of the first record.
 absl::StatusOr<std::uint64_t> ParseHeader(std::string_view contents,
-                                          std::string* name) {
+                                          std::string* name,
+                                          std::uint32_t* version_out) {
   if (contents.size() < format::HeaderSize(0) ||
       contents.substr(0, format::kMagic.size()) != format::kMagic) {
     return absl::DataLossError(
@@ -103,11 +104,13 @@ absl::StatusOr<std::uint64_t> ParseHeader(std::string_view contents,
     return absl::DataLossError("byte offset 0: damaged file header");
   }
   // The version is only trusted once the checksum vouches for it.
-  if (version != format::kVersion) {
+  if (version < format::kOldestReadableVersion || version > format::kVersion) {
     return absl::FailedPreconditionError(fmt::format(
-        "file format version {} is not supported (this dskv reads version {})",
-        version, format::kVersion));
+        "file format version {} is not supported (this dskv reads versions "
+        "{} to {})",
+        version, format::kOldestReadableVersion, format::kVersion));
   }
+  *version_out = version;
   *name = std::string(contents.substr(format::kNameOffset, name_size));
   if (name->empty() || name->size() > format::kMaxNameSize ||
       name->find('/') != std::string::npos) {
@@ -119,10 +122,26 @@ absl::StatusOr<std::uint64_t> ParseHeader(std::string_view contents,
 
 }  // namespace
 
+absl::Status ForEachRecord(
+    std::string_view records,
+    absl::FunctionRef<void(const format::RecordFields&)> visit) {
+  for (std::uint64_t at = 0; at < records.size();) {
+    const DecodedRecord record = DecodeRecord(records, at);
+    if (record.found != Found::kRecord) {
+      return absl::DataLossError(
+          fmt::format("byte offset {}: damaged record", at));
+    }
+    visit({record.type, record.member, record.value});
+    at += record.size;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ParsedCollectionView> ParseCollectionFileView(
     std::string_view contents, bool salvage) {
   ParsedCollectionView parsed;
-  absl::StatusOr<std::uint64_t> offset = ParseHeader(contents, &parsed.name);
+  absl::StatusOr<std::uint64_t> offset =
+      ParseHeader(contents, &parsed.name, &parsed.version);
   if (!offset.ok()) return offset.status();
   std::uint64_t at = *offset;
   while (at < contents.size()) {
@@ -172,6 +191,7 @@ absl::StatusOr<ParsedCollection> ParseCollectionFile(std::string_view contents,
   if (!view.ok()) return view.status();
   ParsedCollection parsed;
   parsed.name = std::move(view->name);
+  parsed.version = view->version;
   parsed.members.reserve(view->members.size());
   for (const auto& [member, value] : view->members) {
     parsed.members.emplace(member, value);

@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "base/string_hash.h"
+#include "persist/format.h"
 
 namespace dskv {
 
@@ -26,6 +28,9 @@ template <typename String>
 struct BasicParsedCollection {
   // The collection's name, from the header.
   std::string name;
+  // The header's format version: older ones are rewritten when the store is
+  // opened for writing.
+  std::uint32_t version = 0;
   // Its members as the file's records leave them.
   absl::flat_hash_map<String, String, StringHash, StringEq> members;
   // Size of the file without its torn tail: where the next record belongs.
@@ -56,6 +61,14 @@ absl::StatusOr<ParsedCollection> ParseCollectionFile(std::string_view contents,
 // which must outlive the result.
 absl::StatusOr<ParsedCollectionView> ParseCollectionFileView(
     std::string_view contents, bool salvage);
+
+// Calls `visit` on each record of `records`, a run of whole records that
+// must all be sound (a journal section's, persist/journal.h), in order.
+// DataLoss naming the byte offset within `records` of the first that is
+// not.
+absl::Status ForEachRecord(
+    std::string_view records,
+    absl::FunctionRef<void(const format::RecordFields&)> visit);
 
 }  // namespace dskv
 

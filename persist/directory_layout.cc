@@ -26,18 +26,10 @@ bool IsCounter(std::string_view s) {
                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
-}  // namespace
-
-StoreFileKind ClassifyStoreFile(std::string_view name) {
-  if (name == kLockFileName) return StoreFileKind::kLock;
-  if (name.size() < kHashDigits + format::kFileSuffix.size() ||
-      !std::all_of(name.begin(), name.begin() + kHashDigits, IsLowerHex)) {
-    return StoreFileKind::kForeign;
-  }
-  std::string_view rest = name.substr(kHashDigits);
-  if (!rest.starts_with(format::kFileSuffix)) return StoreFileKind::kForeign;
-  rest.remove_prefix(format::kFileSuffix.size());
-  if (rest.empty()) return StoreFileKind::kCollection;
+// What the suffix `rest` makes of a collection file's or the journal's name
+// (`file`): the file itself, its temporary file, a copy set aside, or none.
+StoreFileKind ClassifySuffix(std::string_view rest, StoreFileKind file) {
+  if (rest.empty()) return file;
   if (rest == format::kTempSuffix) return StoreFileKind::kTemporary;
   if (rest.starts_with(format::kSetAsideSuffix)) {
     rest.remove_prefix(format::kSetAsideSuffix.size());
@@ -46,6 +38,24 @@ StoreFileKind ClassifyStoreFile(std::string_view name) {
     }
   }
   return StoreFileKind::kForeign;
+}
+
+}  // namespace
+
+StoreFileKind ClassifyStoreFile(std::string_view name) {
+  if (name == kLockFileName) return StoreFileKind::kLock;
+  if (name.starts_with(format::kJournalFileName)) {
+    return ClassifySuffix(name.substr(format::kJournalFileName.size()),
+                          StoreFileKind::kJournal);
+  }
+  if (name.size() < kHashDigits + format::kFileSuffix.size() ||
+      !std::all_of(name.begin(), name.begin() + kHashDigits, IsLowerHex)) {
+    return StoreFileKind::kForeign;
+  }
+  std::string_view rest = name.substr(kHashDigits);
+  if (!rest.starts_with(format::kFileSuffix)) return StoreFileKind::kForeign;
+  return ClassifySuffix(rest.substr(format::kFileSuffix.size()),
+                        StoreFileKind::kCollection);
 }
 
 std::string SetAsideName(std::string_view file_name,

@@ -14,17 +14,22 @@ namespace dskv {
 
 enum class StoreFileKind {
   kCollection,  // <32 hex digits>.dskv: one collection's records.
-  kTemporary,   // <32 hex digits>.dskv.tmp: a rewrite not yet installed.
-  kSetAside,    // <32 hex digits>.dskv.corrupt[.N]: set aside by salvage.
-  kLock,        // LOCK.
-  kForeign,     // Anything else: not the store's, left alone.
+  kJournal,     // JOURNAL: completes the collection files after a crash.
+  // <32 hex digits>.dskv.tmp, JOURNAL.tmp: a file being written, not yet
+  // installed.
+  kTemporary,
+  // <32 hex digits>.dskv.corrupt[.N], JOURNAL.corrupt[.N]: set aside by
+  // salvage.
+  kSetAside,
+  kLock,     // LOCK.
+  kForeign,  // Anything else: not the store's, left alone.
 };
 
 // What the entry `name` of a store directory is. Exact: "notes.tmp",
 // "x.dskv" and "<32 hex digits>.DSKV" are foreign.
 StoreFileKind ClassifyStoreFile(std::string_view name);
 
-// The name under which salvage sets aside the collection file `file_name`:
+// The name under which salvage sets aside the file `file_name`:
 // "<file_name>.corrupt", or the first of "<file_name>.corrupt.1", ".2", ...
 // for which `taken` is false, so that a file set aside earlier is never
 // replaced.

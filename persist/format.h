@@ -25,7 +25,11 @@
 namespace dskv::format {
 
 inline constexpr std::string_view kMagic{"DSKVCOL\n", 8};
-inline constexpr std::uint32_t kVersion = 1;
+// Version 2 stores may hold a JOURNAL (below) that completes their files
+// after a crash; a reader of version 1 would ignore it and could see half a
+// batch, so it must refuse them. Version 1 files read the same.
+inline constexpr std::uint32_t kVersion = 2;
+inline constexpr std::uint32_t kOldestReadableVersion = 1;
 
 // The largest collection name and member a file holds; a reader takes larger
 // sizes for damage. The store's limits on keys (dskv/store.h) are these.
@@ -81,6 +85,24 @@ inline constexpr std::string_view kTempSuffix = ".tmp";
 // Appended by Options::salvage to the name of a file whose header is
 // unreadable, to set it aside.
 inline constexpr std::string_view kSetAsideSuffix = ".corrupt";
+
+// The journal: what a janitor pass that holds a batch (Store::Write) is
+// about to write to the collection files, written first, whole and synced,
+// so that a crash can never leave part of a batch on disk.
+//
+//   journal := header section* checksum:u64
+//   header  := magic[8] version:u32
+//   section := name_size:u16 name[name_size] flags:u8 records_size:u64
+//              record[...records_size bytes]   (the collection file's)
+//
+// The checksum, XXH3-64 of every byte before it, vouches for all of it.
+inline constexpr std::string_view kJournalMagic{"DSKVJNL\n", 8};
+inline constexpr std::uint32_t kJournalVersion = 1;
+// Written as kJournalFileName + kTempSuffix, renamed once synced.
+inline constexpr std::string_view kJournalFileName = "JOURNAL";
+inline constexpr std::size_t kJournalHeaderSize = kJournalMagic.size() + 4;
+// Section flags.
+inline constexpr std::uint8_t kSectionCleared = 1;  // DeleteAll came first.
 
 // The checksum the format uses.
 std::uint64_t Checksum(std::string_view bytes);

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
 #include <string_view>
 
 #include "persist/collection_reader.h"
 #include "persist/file_system.h"
 #include "persist/format.h"
+#include "persist/journal.h"
 #include "tools/errors.h"
 #include "tools/json.h"
 #include "tools/progress.h"
@@ -20,12 +22,21 @@ namespace {
 
 using Kind = Finding::Kind;
 
-// The reader's header errors start with where they are; the finding keeps
-// the offset in a field of its own.
-std::string_view WithoutOffsetPrefix(std::string_view message) {
-  constexpr std::string_view kPrefix = "byte offset 0: ";
-  if (message.starts_with(kPrefix)) message.remove_prefix(kPrefix.size());
-  return message;
+// The readers' errors start with where they are ("byte offset N: "); a
+// finding keeps the offset in a field of its own. Sets `finding`'s offset
+// and detail from `message`.
+void SetOffsetAndDetail(std::string_view message, Finding& finding) {
+  constexpr std::string_view kPrefix = "byte offset ";
+  const std::size_t colon = message.find(": ");
+  std::uint64_t offset = 0;
+  if (message.starts_with(kPrefix) && colon != std::string_view::npos &&
+      std::from_chars(message.data() + kPrefix.size(), message.data() + colon,
+                      offset)
+              .ptr == message.data() + colon) {
+    finding.offset = offset;
+    message.remove_prefix(colon + 2);
+  }
+  finding.detail = std::string(message);
 }
 
 // Checks one collection file, adding what it finds to `check`.
@@ -56,12 +67,12 @@ void CheckCollectionFile(const std::string& dir, const StoreFile& file,
       ParseCollectionFileView(*contents, /*salvage=*/true);
   if (!parsed.ok()) {
     // With salvage, only the header fails the whole file.
-    add({.kind = absl::IsFailedPrecondition(parsed.status())
-                     ? Kind::kUnsupportedVersion
-                     : Kind::kDamagedHeader,
-         .offset = 0,
-         .detail =
-             std::string(WithoutOffsetPrefix(MessageOf(parsed.status())))});
+    Finding finding{.kind = absl::IsFailedPrecondition(parsed.status())
+                                ? Kind::kUnsupportedVersion
+                                : Kind::kDamagedHeader,
+                    .offset = 0};
+    SetOffsetAndDetail(MessageOf(parsed.status()), finding);
+    add(std::move(finding));
     return;
   }
   check.keys += parsed->members.size();
@@ -95,6 +106,42 @@ void CheckCollectionFile(const std::string& dir, const StoreFile& file,
   }
 }
 
+// Checks the journal, adding what it finds to `check`.
+void CheckJournal(const std::string& dir, const StoreFile& file,
+                  StoreCheck& check) {
+  Finding finding{.file = file.name, .size = file.size};
+  absl::StatusOr<std::string> contents =
+      PosixFileSystem()->ReadFile(dir + "/" + file.name);
+  if (absl::IsNotFound(contents.status())) {
+    finding.kind = Kind::kVanishedFile;
+    finding.detail =
+        "removed while the check ran, presumably by a process that has the "
+        "store open";
+  } else if (!contents.ok()) {
+    finding.kind = Kind::kUnreadableFile;
+    finding.detail = std::string(MessageOf(contents.status()));
+  } else if (absl::StatusOr<std::vector<JournalSection>> sections =
+                 ParseJournal(*contents);
+             !sections.ok()) {
+    finding.kind = absl::IsFailedPrecondition(sections.status())
+                       ? Kind::kUnsupportedVersion
+                       : Kind::kDamagedJournal;
+    SetOffsetAndDetail(MessageOf(sections.status()), finding);
+  } else {
+    std::uint64_t changes = 0;
+    for (const JournalSection& section : *sections) {
+      changes += section.records.size() + (section.cleared ? 1 : 0);
+    }
+    finding.kind = Kind::kJournal;
+    finding.detail = fmt::format(
+        "{} to {}, which the pass that wrote it was putting into the "
+        "collection files; the next read-write open applies them again and "
+        "removes it",
+        Count(changes, "change"), Count(sections->size(), "collection"));
+  }
+  check.findings.push_back(std::move(finding));
+}
+
 // What verify says of a file that holds no records to check.
 struct FileNote {
   Kind kind;
@@ -105,8 +152,8 @@ std::optional<FileNote> NoteOn(StoreFileKind kind) {
   switch (kind) {
     case StoreFileKind::kTemporary:
       return FileNote{Kind::kTemporaryFile,
-                      "a rewrite that a crash interrupted, or one in "
-                      "progress; a read-write open removes it"};
+                      "a rewrite or journal that a crash interrupted, or one "
+                      "in progress; a read-write open removes it"};
     case StoreFileKind::kSetAside:
       return FileNote{Kind::kSetAsideFile,
                       "set aside by an earlier salvage (its header was "
@@ -116,6 +163,7 @@ std::optional<FileNote> NoteOn(StoreFileKind kind) {
           Kind::kForeignFile,
           "not a file of the store; dskv never opens, renames or removes it"};
     case StoreFileKind::kCollection:
+    case StoreFileKind::kJournal:
     case StoreFileKind::kLock:
       return std::nullopt;
   }
@@ -132,12 +180,14 @@ bool IsProblem(Kind kind) {
     case Kind::kMisnamedFile:
     case Kind::kUnreadableFile:
     case Kind::kNotRegularFile:
+    case Kind::kDamagedJournal:
       return true;
     case Kind::kTornTail:
     case Kind::kTemporaryFile:
     case Kind::kSetAsideFile:
     case Kind::kVanishedFile:
     case Kind::kForeignFile:
+    case Kind::kJournal:
       return false;
   }
   return true;
@@ -145,7 +195,7 @@ bool IsProblem(Kind kind) {
 
 bool SalvageFixes(Kind kind) {
   return !IsProblem(kind) || kind == Kind::kDamagedRegion ||
-         kind == Kind::kDamagedHeader;
+         kind == Kind::kDamagedHeader || kind == Kind::kDamagedJournal;
 }
 
 std::string_view KindName(Kind kind) {
@@ -172,6 +222,10 @@ std::string_view KindName(Kind kind) {
       return "not_regular_file";
     case Kind::kForeignFile:
       return "foreign_file";
+    case Kind::kDamagedJournal:
+      return "damaged_journal";
+    case Kind::kJournal:
+      return "journal";
   }
   return "unknown";
 }
@@ -190,6 +244,7 @@ absl::StatusOr<StoreCheck> CheckStore(const std::string& dir) {
                     ProgressUnit::kBytes);
   for (const StoreFile& file : *files) {
     if (!file.regular_file && (file.kind == StoreFileKind::kCollection ||
+                               file.kind == StoreFileKind::kJournal ||
                                file.kind == StoreFileKind::kTemporary ||
                                file.kind == StoreFileKind::kLock)) {
       check.findings.push_back(
@@ -203,6 +258,8 @@ absl::StatusOr<StoreCheck> CheckStore(const std::string& dir) {
     if (file.kind == StoreFileKind::kCollection) {
       CheckCollectionFile(dir, file, check);
       progress.Add(file.size);
+    } else if (file.kind == StoreFileKind::kJournal) {
+      CheckJournal(dir, file, check);
     } else if (const std::optional<FileNote> note = NoteOn(file.kind)) {
       check.findings.push_back({.kind = note->kind,
                                 .file = file.name,

@@ -27,12 +27,14 @@ struct Finding {
     kMisnamedFile,        // Holds a collection whose file has another name.
     kUnreadableFile,      // Reading it failed.
     kNotRegularFile,      // A store's name on a link, FIFO, directory...
+    kDamagedJournal,      // JOURNAL fails its checksum.
     // Notes: the store opens despite them.
     kTornTail,       // What a crash during an append leaves; Open cuts it.
     kTemporaryFile,  // An interrupted rewrite; Open removes it.
     kSetAsideFile,   // Set aside by an earlier salvage.
     kVanishedFile,   // Removed while the check ran (a rewrite or DeleteAll).
     kForeignFile,    // Not a name the store uses; the store leaves it alone.
+    kJournal,        // Changes Open applies on top of the collection files.
   };
 
   Kind kind;

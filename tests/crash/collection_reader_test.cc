@@ -228,19 +228,38 @@ TEST(CollectionReaderTest, BadHeaderChecksumIsDataLoss) {
 }
 
 TEST(CollectionReaderTest, UnknownVersionIsFailedPrecondition) {
-  const std::string file = HeaderWithVersion(2, "songs") + PutRecord("a", "1");
-  for (const bool salvage : {false, true}) {
-    absl::StatusOr<ParsedCollection> parsed = Parse(file, salvage);
-    EXPECT_TRUE(absl::IsFailedPrecondition(parsed.status())) << parsed.status();
-    EXPECT_NE(parsed.status().message().find("version 2"),
-              std::string_view::npos)
-        << parsed.status();
+  for (const std::uint32_t version : {0u, format::kVersion + 1}) {
+    const std::string file =
+        HeaderWithVersion(version, "songs") + PutRecord("a", "1");
+    for (const bool salvage : {false, true}) {
+      absl::StatusOr<ParsedCollection> parsed = Parse(file, salvage);
+      EXPECT_TRUE(absl::IsFailedPrecondition(parsed.status()))
+          << parsed.status();
+      EXPECT_NE(parsed.status().message().find("version " +
+                                               std::to_string(version) + " "),
+                std::string_view::npos)
+          << parsed.status();
+    }
+  }
+}
+
+TEST(CollectionReaderTest, EveryVersionFromTheOldestReadsTheSame) {
+  for (std::uint32_t version = format::kOldestReadableVersion;
+       version <= format::kVersion; ++version) {
+    SCOPED_TRACE("version " + std::to_string(version));
+    absl::StatusOr<ParsedCollection> parsed =
+        Parse(HeaderWithVersion(version, "songs") + PutRecord("a", "1") +
+              PutRecord("b", "2") + DeleteRecord("a"));
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(parsed->version, version);
+    EXPECT_EQ(parsed->members.size(), 1u);
+    EXPECT_EQ(parsed->members.at("b"), "2");
   }
 }
 
 TEST(CollectionReaderTest, VersionIsOnlyTrustedUnderAValidChecksum) {
   std::string file = Header("songs");
-  file[format::kVersionOffset] = 2;  // Checksum no longer matches.
+  file[format::kVersionOffset] = 3;  // Checksum no longer matches.
   EXPECT_TRUE(absl::IsDataLoss(Parse(file).status()));
 }
 

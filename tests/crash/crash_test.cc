@@ -1,8 +1,9 @@
 // Kills a process that is writing to a store (crash_writer) with SIGKILL at
 // random moments, then opens the store again and checks it: Open must
 // succeed (a crash leaves at most torn tails, never DataLoss), every
-// acknowledged operation must have survived, and every value must be one the
-// writer wrote for its key. Each test runs several kill rounds on one store;
+// acknowledged operation must have survived, every value must be one the
+// writer wrote for its key, and a batch (one Store::Write) must be there
+// whole or not at all. Each test runs several kill rounds on one store;
 // every round's writer continues where the previous one was killed.
 //
 // The kill points are drawn from a seeded generator; the seed is printed and
@@ -31,6 +32,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -404,7 +406,8 @@ class CrashTest : public TempDirTest {
       totals.compactions += progress.compactions;
       totals.temp_files += CountTempFiles();
       const bool counters = settings.workload == "counters";
-      if (!counters) model.Acknowledge(progress.acknowledged);
+      const bool batches = settings.workload == "batches";
+      if (!counters && !batches) model.Acknowledge(progress.acknowledged);
 
       absl::StatusOr<std::unique_ptr<dskv::Store>> store =
           dskv::Store::Open(dir());
@@ -418,6 +421,10 @@ class CrashTest : public TempDirTest {
       if (counters) {
         ASSERT_NO_FATAL_FAILURE(CheckCounters(**store, progress));
         next_version = Count(**store, "count/n") + 1;
+      } else if (batches) {
+        std::uint64_t batch = 0;
+        ASSERT_NO_FATAL_FAILURE(CheckBatches(**store, progress, &batch));
+        next_version = batch + 1;
       } else {
         ASSERT_NO_FATAL_FAILURE(model.CheckRecovered(**store, progress.begun));
         next_version = progress.begun + 1;
@@ -458,6 +465,89 @@ class CrashTest : public TempDirTest {
         << "count/cas " << cas << " vs count/n " << n;
   }
 
+  // Each key of BatchKeys(), in order, with the batch it holds: nullopt if
+  // absent.
+  using BatchKeyVersions =
+      std::vector<std::pair<std::string, std::optional<std::uint64_t>>>;
+
+  // --workload=batches: operation v was one Write that put v at every key
+  // of BatchKeys(), in several collections, so those keys all hold the same
+  // v, or are all absent (v = 0) before the first batch; a mix is part of a
+  // batch. That v is at least the last acknowledged operation and at most
+  // the last begun. Sets `*batch` to v.
+  static void CheckBatches(const dskv::Store& store, const Progress& progress,
+                           std::uint64_t* batch) {
+    BatchKeyVersions found;
+    std::map<std::optional<std::uint64_t>, int> keys_per_batch;
+    for (const std::string& key : BatchKeys()) {
+      absl::StatusOr<std::string> got = store.Get(key);
+      std::optional<std::uint64_t> version;
+      if (got.ok()) {
+        version = ParseBatchValue(*got);
+        ASSERT_TRUE(version.has_value())
+            << "key \"" << key << "\" is " << Describe(*got)
+            << ", which no batch writes";
+      } else {
+        ASSERT_TRUE(absl::IsNotFound(got.status()))
+            << "Get(\"" << key << "\"): " << got.status();
+      }
+      found.emplace_back(key, version);
+      ++keys_per_batch[version];
+    }
+    ASSERT_EQ(keys_per_batch.size(), 1u)
+        << "part of a batch: the keys of one Write hold different batches "
+           "(acknowledged up to batch "
+        << progress.acknowledged << ", begun up to " << progress.begun << "):\n"
+        << DescribeBatchKeys(found);
+    *batch = keys_per_batch.begin()->first.value_or(0);
+    EXPECT_GE(*batch, progress.acknowledged)
+        << "an acknowledged batch is lost: every key holds batch " << *batch;
+    EXPECT_LE(*batch, progress.begun)
+        << "batch " << *batch << ", which was never begun";
+
+    // Nothing else: no member a batch does not put.
+    const std::uint64_t members = *batch == 0 ? 0 : kBatchMembers;
+    for (int c = 0; c < kBatchCollections; ++c) {
+      auto all = store.GetAll(BatchCollection(c));
+      ASSERT_TRUE(all.ok()) << all.status();
+      EXPECT_EQ(all->size(), members)
+          << "members of collection \"" << BatchCollection(c)
+          << "\" after batch " << *batch;
+    }
+    absl::StatusOr<dskv::Stats> stats = store.GetStats();
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    EXPECT_EQ(stats->keys, members * kBatchCollections)
+        << "keys in the whole store after batch " << *batch;
+  }
+
+  // What the keys of the batches hold, a line per collection: the batch all
+  // its members hold, or, if they differ, each member's.
+  static std::string DescribeBatchKeys(const BatchKeyVersions& found) {
+    const auto batch_of = [](const std::optional<std::uint64_t>& version) {
+      return version.has_value() ? "batch " + std::to_string(*version)
+                                 : std::string("absent");
+    };
+    std::string out;
+    for (int c = 0; c < kBatchCollections; ++c) {
+      const auto begin = found.begin() + c * kBatchMembers;
+      const auto end = begin + kBatchMembers;
+      out += "  collection \"" + BatchCollection(c) + "\": ";
+      if (std::all_of(begin, end, [&](const auto& key_version) {
+            return key_version.second == begin->second;
+          })) {
+        out += "all " + std::to_string(kBatchMembers) +
+               " keys: " + batch_of(begin->second);
+      } else {
+        for (auto it = begin; it != end; ++it) {
+          out += (it == begin ? "" : ", ") + it->first + ": " +
+                 batch_of(it->second);
+        }
+      }
+      out += "\n";
+    }
+    return out;
+  }
+
   std::vector<std::string> WriterArgs(const std::string& writer,
                                       const WriterSettings& settings,
                                       std::uint64_t seed,
@@ -489,39 +579,51 @@ class CrashTest : public TempDirTest {
   }
 };
 
-TEST_F(CrashTest, SyncWritesSurviveKill) {
+// A writer of `workload` in kSync mode: each operation acknowledged as its
+// call returns.
+WriterSettings Sync(std::string workload) {
   WriterSettings settings;
+  settings.workload = std::move(workload);
   settings.durability = "sync";
   settings.max_acks = 150;
-  RunRounds(settings, 20);
+  return settings;
 }
 
-TEST_F(CrashTest, FlushedAsyncWritesSurviveKill) {
+// A writer of `workload` in kAsync mode, acknowledging at each Flush.
+WriterSettings FlushedAsync(std::string workload) {
   WriterSettings settings;
+  settings.workload = std::move(workload);
   settings.durability = "async";
   settings.flush_every = 8;
   // The janitor also writes between flushes, so kills land in its appends.
   settings.flush_interval_ms = 2;
   settings.max_acks = 50;
-  RunRounds(settings, 20);
+  return settings;
+}
+
+TEST_F(CrashTest, SyncWritesSurviveKill) { RunRounds(Sync("ops"), 20); }
+
+TEST_F(CrashTest, FlushedAsyncWritesSurviveKill) {
+  RunRounds(FlushedAsync("ops"), 20);
 }
 
 TEST_F(CrashTest, SyncIncrementsAndSwapsSurviveKill) {
-  WriterSettings settings;
-  settings.workload = "counters";
-  settings.durability = "sync";
-  settings.max_acks = 150;
-  RunRounds(settings, 20);
+  RunRounds(Sync("counters"), 20);
 }
 
 TEST_F(CrashTest, FlushedAsyncIncrementsAndSwapsSurviveKill) {
-  WriterSettings settings;
-  settings.workload = "counters";
-  settings.durability = "async";
-  settings.flush_every = 8;
-  settings.flush_interval_ms = 2;
-  settings.max_acks = 50;
-  RunRounds(settings, 20);
+  RunRounds(FlushedAsync("counters"), 20);
+}
+
+// Each operation is one Write of a batch across several collections (one
+// DeleteAll-ing a collection every kBatchClearEvery): after every kill, all
+// its keys hold the same batch, never part of one.
+TEST_F(CrashTest, SyncBatchesAcrossCollectionsSurviveKillWhole) {
+  RunRounds(Sync("batches"), 20);
+}
+
+TEST_F(CrashTest, FlushedAsyncBatchesAcrossCollectionsSurviveKillWhole) {
+  RunRounds(FlushedAsync("batches"), 20);
 }
 
 TEST_F(CrashTest, KillDuringCompactionLosesNothing) {

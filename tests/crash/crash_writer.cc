@@ -5,13 +5,19 @@
 //   crash_writer --dir=D --durability=sync|async --seed=S --first_version=V
 //                --ack_fd=N [--flush_every=K] [--flush_interval_ms=M]
 //                [--compaction_min_bytes=B] [--compaction_dead_ratio=R]
-//                [--workload=ops|counters]
+//                [--workload=ops|counters|batches]
 //
 // --workload=counters runs, as operation v, Increment("count/n", 1), which
 // must return v, then CompareAndSwap("count/cas", v - 1, v) (decimal; from
 // absent for v = 1), which must swap; V must be one more than count/n holds.
 // A count/cas one behind count/n (a kill between the two) is caught up
 // first.
+//
+// --workload=batches runs, as operation v, one Store::Write of a WriteBatch
+// that puts BatchValue(v) at every key of BatchKeys() (workload.h), in
+// several collections, DeleteAll-ing one of them first every
+// kBatchClearEvery operations; V must be one more than the last batch the
+// store holds (0 if none).
 //
 // Lines written to the descriptor, each in one write(2):
 //   "b <v>\n"      before operation v starts.
@@ -37,6 +43,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "dskv/store.h"
+#include "dskv/write_batch.h"
 #include "tests/crash/workload.h"
 
 namespace dskv_crash {
@@ -137,6 +144,37 @@ void Count(dskv::Store& store, std::uint64_t version) {
   SwapCount(store, version - 1);
 }
 
+// The version of the last batch the store holds, from its first key; 0 if
+// absent.
+std::uint64_t ReadBatchVersion(const dskv::Store& store) {
+  const std::string key = BatchKeys().front();
+  absl::StatusOr<std::string> value = store.Get(key);
+  if (absl::IsNotFound(value.status())) return 0;
+  if (!value.ok()) Fail("Get " + key, value.status());
+  const std::optional<std::uint64_t> version = ParseBatchValue(*value);
+  if (!version.has_value()) {
+    Fail("Get " + key, absl::InternalError("not a batch's value"));
+  }
+  return *version;
+}
+
+// Operation `version` of --workload=batches.
+void WriteBatchOf(dskv::Store& store, std::uint64_t version) {
+  const std::string value = BatchValue(version);
+  const std::optional<int> cleared = BatchClearedCollection(version);
+  dskv::WriteBatch batch;
+  for (int c = 0; c < kBatchCollections; ++c) {
+    const std::string collection = BatchCollection(c);
+    if (cleared == c) batch.DeleteAll(collection);
+    for (const std::string& member : BatchMembers()) {
+      batch.Put(collection + "/" + member, value);
+    }
+  }
+  if (absl::Status s = store.Write(batch); !s.ok()) {
+    Fail("Write of batch " + std::to_string(version), s);
+  }
+}
+
 void Acknowledge(int fd, const dskv::Store& store, std::uint64_t version) {
   absl::StatusOr<dskv::Stats> stats = store.GetStats();
   if (!stats.ok()) Fail("GetStats", stats.status());
@@ -178,10 +216,11 @@ int Run(int argc, char** argv) {
   if (!store.ok()) Fail("Open", store.status());
 
   const std::string workload = Optional(flags, "workload", "ops");
-  if (workload != "ops" && workload != "counters") {
-    Usage("--workload must be ops or counters");
+  if (workload != "ops" && workload != "counters" && workload != "batches") {
+    Usage("--workload must be ops, counters or batches");
   }
   const bool counters = workload == "counters";
+  const bool batches = workload == "batches";
   if (counters) {
     const std::uint64_t count = ReadCount(**store, "count/n");
     if (count + 1 != first_version) {
@@ -192,11 +231,20 @@ int Run(int argc, char** argv) {
       SwapCount(**store, count - 1);
     }
   }
+  if (batches) {
+    const std::uint64_t last = ReadBatchVersion(**store);
+    if (last + 1 != first_version) {
+      Usage("--first_version must be the store's last batch + 1 = " +
+            std::to_string(last + 1));
+    }
+  }
 
   for (std::uint64_t version = first_version;; ++version) {
     WriteLine(ack_fd, "b " + std::to_string(version) + "\n");
     if (counters) {
       Count(**store, version);
+    } else if (batches) {
+      WriteBatchOf(**store, version);
     } else if (absl::Status s = Apply(**store, WorkloadOp(seed, version));
                !s.ok()) {
       Fail("operation " + std::to_string(version), s);

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+#include <system_error>
+
 namespace dskv_crash {
 namespace {
 
@@ -123,6 +127,49 @@ std::string WorkloadValue(std::string_view key, std::uint64_t version) {
   }
   value.resize(size);
   return value;
+}
+
+std::string BatchCollection(int index) { return fmt::format("b{}", index); }
+
+std::vector<std::string> BatchMembers() {
+  std::vector<std::string> members = {"k"};
+  for (int i = 0; i + 1 < kBatchMembers; ++i) {
+    members.push_back(fmt::format("m{}", i));
+  }
+  return members;
+}
+
+std::vector<std::string> BatchKeys() {
+  std::vector<std::string> keys;
+  for (int c = 0; c < kBatchCollections; ++c) {
+    for (const std::string& member : BatchMembers()) {
+      keys.push_back(BatchCollection(c) + "/" + member);
+    }
+  }
+  return keys;
+}
+
+std::optional<int> BatchClearedCollection(std::uint64_t version) {
+  if (version % kBatchClearEvery != 0) return std::nullopt;
+  return static_cast<int>(version / kBatchClearEvery % kBatchCollections);
+}
+
+std::string BatchValue(std::uint64_t version) {
+  std::string value = fmt::format("{}", version);
+  value.resize(std::max(value.size(), kBatchValueSize), 'x');
+  return value;
+}
+
+std::optional<std::uint64_t> ParseBatchValue(std::string_view value) {
+  std::uint64_t version = 0;
+  const std::from_chars_result parsed =
+      std::from_chars(value.data(), value.data() + value.size(), version);
+  // Only the exact bytes BatchValue writes: no leading zeros, no other
+  // padding, no other size.
+  if (parsed.ec != std::errc() || value != BatchValue(version)) {
+    return std::nullopt;
+  }
+  return version;
 }
 
 }  // namespace dskv_crash

@@ -23,6 +23,7 @@ using ::dskv_test::AppendBytes;
 using ::dskv_test::CollectionPath;
 using ::dskv_test::CompactFileSize;
 using ::dskv_test::FileHolds;
+using ::dskv_test::FilesOf;
 using ::dskv_test::FileSize;
 using ::dskv_test::HasCode;
 using ::dskv_test::HasCodeAndMessage;
@@ -38,17 +39,6 @@ Options ReadOnly() {
   Options options;
   options.read_only = true;
   return options;
-}
-
-// Every file of `dir` with its bytes.
-std::map<std::string, std::string> Snapshot(const std::string& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    absl::StatusOr<std::string> bytes = ReadBytes(entry.path().string());
-    files[entry.path().filename().string()] =
-        bytes.ok() ? *bytes : "unreadable: " + bytes.status().ToString();
-  }
-  return files;
 }
 
 // --- ListCollections ---
@@ -177,7 +167,7 @@ TEST_F(ReadOnlyTest, ReadsWhatTheFilesHold) {
 }
 
 TEST_F(ReadOnlyTest, EveryWriteFailsWithFailedPreconditionAndChangesNothing) {
-  const std::map<std::string, std::string> before = Snapshot(path());
+  const std::map<std::string, std::string> before = FilesOf(path());
   absl::StatusOr<std::unique_ptr<Store>> opened = OpenReadOnly();
   ASSERT_TRUE(opened.ok()) << opened.status();
   Store& store = **opened;
@@ -190,7 +180,7 @@ TEST_F(ReadOnlyTest, EveryWriteFailsWithFailedPreconditionAndChangesNothing) {
   }
   EXPECT_TRUE(HasValue(store.Get("a/x"), "1"));
   ASSERT_TRUE(IsOk(store.Close()));
-  EXPECT_EQ(Snapshot(path()), before);
+  EXPECT_EQ(FilesOf(path()), before);
 }
 
 TEST_F(ReadOnlyTest, OpensWhileAnotherStoreHoldsTheLock) {
@@ -238,7 +228,7 @@ TEST_F(ReadOnlyTest, SalvageSkipsDamageInMemoryOnly) {
   damaged[spans[0].offset + spans[0].size - 1] ^= 0x40;
   ASSERT_TRUE(WriteBytes(file, damaged));
   const std::string damaged_member = spans[0].member;
-  const std::map<std::string, std::string> before = Snapshot(path());
+  const std::map<std::string, std::string> before = FilesOf(path());
 
   EXPECT_TRUE(HasCode(OpenReadOnly().status(), absl::StatusCode::kDataLoss));
   Options options = ReadOnly();
@@ -252,7 +242,7 @@ TEST_F(ReadOnlyTest, SalvageSkipsDamageInMemoryOnly) {
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->corrupt_regions_skipped, 1);
   ASSERT_TRUE(IsOk((*store)->Close()));
-  EXPECT_EQ(Snapshot(path()), before);
+  EXPECT_EQ(FilesOf(path()), before);
 }
 
 TEST_F(ReadOnlyTest, IgnoresButKeepsATemporaryFile) {

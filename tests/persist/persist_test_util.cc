@@ -199,6 +199,16 @@ absl::StatusOr<std::string> ReadBytes(const std::string& path) {
   return WriteWithMode(path, bytes, std::ios::app, "cannot append to");
 }
 
+std::map<std::string, std::string> FilesOf(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    absl::StatusOr<std::string> bytes = ReadBytes(entry.path().string());
+    files[entry.path().filename().string()] =
+        bytes.ok() ? *bytes : "unreadable: " + bytes.status().ToString();
+  }
+  return files;
+}
+
 absl::StatusOr<std::uint64_t> FileSize(const std::string& path) {
   std::error_code error;
   const std::uintmax_t size = std::filesystem::file_size(path, error);

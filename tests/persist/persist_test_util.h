@@ -110,6 +110,8 @@ absl::StatusOr<std::string> ReadBytes(const std::string& path);
 ::testing::AssertionResult AppendBytes(const std::string& path,
                                        std::string_view bytes);
 absl::StatusOr<std::uint64_t> FileSize(const std::string& path);
+// Every file of `dir` by name, with its bytes (or why they were unreadable).
+std::map<std::string, std::string> FilesOf(const std::string& dir);
 
 // Reads and parses the file of `collection` in `dir`, without salvage.
 absl::StatusOr<dskv::ParsedCollection> ParseFileOf(const std::string& dir,

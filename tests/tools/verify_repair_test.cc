@@ -10,7 +10,10 @@
 #include "absl/status/statusor.h"
 #include "dskv/store.h"
 #include "gtest/gtest.h"
+#include "persist/file_system.h"
 #include "persist/format.h"
+#include "persist/journal.h"
+#include "persist/record_batch.h"
 #include "tests/temp_dir.h"
 #include "tests/tools/tool_test_util.h"
 
@@ -174,7 +177,7 @@ TEST_F(VerifyRepairTest, VerifyNotesTornTailsAndLeftoversButIsHealthy) {
                                     ": torn last record of 30 bytes"))
       << run;
   EXPECT_TRUE(Contains(run.out, "note: " + format::FileName("c") +
-                                    ".tmp: a rewrite that a crash"))
+                                    ".tmp: a rewrite or journal that a crash"))
       << run;
   EXPECT_TRUE(Contains(run.out, "note: " + set_aside + ": set aside")) << run;
   EXPECT_TRUE(Contains(run.out, "note: notes.tmp: not a file of the store"))
@@ -222,7 +225,7 @@ TEST_F(VerifyRepairTest, VerifyFindsMisnamedAndNewerFiles) {
   WriteBytes(CollectionFilePath(store(), "elsewhere"), ReadBytes(other_file()));
   // A header from a future version, under a valid checksum.
   std::string header(format::kMagic);
-  header += std::string("\x02\x00\x00\x00", 4);  // version 2
+  header += std::string("\x09\x00\x00\x00", 4);  // version 9
   header += std::string("\x03\x00", 2) + "new";
   const std::uint64_t checksum = format::Checksum(header);
   header.append(reinterpret_cast<const char*>(&checksum), 8);  // Little-endian.
@@ -236,7 +239,7 @@ TEST_F(VerifyRepairTest, VerifyFindsMisnamedAndNewerFiles) {
                                     format::FileName("other")))
       << run;
   EXPECT_TRUE(Contains(run.out, "problem: " + format::FileName("new") +
-                                    ", byte offset 0: file format version 2"))
+                                    ", byte offset 0: file format version 9"))
       << run;
 
   // repair cannot fix these, and says so before changing anything.
@@ -301,6 +304,61 @@ TEST_F(VerifyRepairTest, GetIgnoresATornTailAsOpenDoes) {
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, ValueOf("k3"));
   EXPECT_EQ(ReadBytes(c_file()), whole + "torn") << "get cut the tail";
+}
+
+// Writes a journal to the store: c/k2 := "journaled", and d/x := "1" in a
+// collection with no file.
+void WriteJournal(const std::string& store) {
+  dskv::RecordBatch c;
+  c.Add({format::RecordType::kPut, "k2", "journaled"});
+  dskv::RecordBatch d;
+  d.Add({format::RecordType::kPut, "x", "1"});
+  dskv::JournalWriter journal;
+  journal.AddSection("c", /*cleared=*/false, c);
+  journal.AddSection("d", /*cleared=*/false, d);
+  ASSERT_TRUE(journal.Install(*dskv::PosixFileSystem(), store).ok());
+}
+
+TEST_F(VerifyRepairTest, VerifyNotesAJournalAndGetAppliesIt) {
+  ASSERT_NO_FATAL_FAILURE(WriteJournal(store()));
+  const StoreContents before = StoreData(store());
+
+  ToolRun run = RunDskv({"verify", store()});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_TRUE(
+      Contains(run.out, "note: JOURNAL: 2 changes to 2 collections, which"))
+      << run;
+  run = RunDskv({"verify", "--json", store()});
+  EXPECT_TRUE(Contains(run.out, "\"kind\":\"journal\",\"file\":\"JOURNAL\""))
+      << run;
+  // get reads one collection as Open would: file, then journal.
+  EXPECT_EQ(RunDskv({"get", store(), "c/k2"}).out, "journaled");
+  EXPECT_EQ(RunDskv({"get", store(), "c/k1"}).out, ValueOf("k1"));
+  EXPECT_EQ(RunDskv({"get", store(), "d/x"}).out, "1");
+  EXPECT_EQ(StoreData(store()), before) << "verify or get changed a file";
+}
+
+TEST_F(VerifyRepairTest, DamagedJournalIsAProblemRepairSetsAside) {
+  ASSERT_NO_FATAL_FAILURE(WriteJournal(store()));
+  const std::string journal = store() + "/JOURNAL";
+  ASSERT_NO_FATAL_FAILURE(FlipByte(journal, format::kJournalHeaderSize + 3));
+
+  ToolRun run = RunDskv({"verify", store()});
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_TRUE(Contains(run.out, "problem: JOURNAL, byte offset")) << run;
+  EXPECT_TRUE(Contains(run.out, "checksum does not match")) << run;
+  run = RunDskv({"get", store(), "c/k1"});
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_TRUE(Contains(run.err, "JOURNAL")) << run;
+
+  run = RunDskv({"repair", "--backup=" + dir() + "/backup", store()});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_TRUE(std::filesystem::exists(journal + ".corrupt"));
+  EXPECT_FALSE(std::filesystem::exists(journal));
+  EXPECT_EQ(RunDskv({"verify", store()}).exit_code, 0);
+  // The files as they were, without the journal's changes.
+  EXPECT_EQ(RunDskv({"get", store(), "c/k2"}).out, ValueOf("k2"));
+  EXPECT_EQ(RunDskv({"get", store(), "d/x"}).exit_code, 1);
 }
 
 // ---------------------------------------------------------------------------
