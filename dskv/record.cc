@@ -18,10 +18,14 @@ namespace {
 // rather than page by page (see PopulateForWrite).
 constexpr std::size_t kPopulateMinSize = std::size_t{64} << 10;
 
+constexpr auto kPut = static_cast<std::uint8_t>(format::RecordType::kPut);
+constexpr auto kDelete = static_cast<std::uint8_t>(format::RecordType::kDelete);
+
 }  // namespace
 
 Record* Record::Construct(void* memory, std::uint32_t flags, std::uint8_t type,
-                          std::string_view member, std::string_view value) {
+                          std::string_view member, std::size_t value_size,
+                          const char* value) {
   // Keys are validated before they get here (ParseKey, the file reader).
   if (member.empty() || member.size() > format::kMaxMemberSize) std::abort();
   Record* record = new (memory) Record(1 | flags);
@@ -31,58 +35,59 @@ Record* Record::Construct(void* memory, std::uint32_t flags, std::uint8_t type,
   std::size_t header_size = kShortHeaderSize;
   if (type == static_cast<std::uint8_t>(format::RecordType::kDelete)) {
     header[kSizeByteOffset] = static_cast<char>(kTombstoneByte);
-  } else if (HeaderSize(value.size()) == kShortHeaderSize) {
-    header[kSizeByteOffset] = static_cast<char>(value.size());
+  } else if (HeaderSize(value_size) == kShortHeaderSize) {
+    header[kSizeByteOffset] = static_cast<char>(value_size);
   } else {
     header[kSizeByteOffset] = static_cast<char>(kLongValueByte);
-    EncodeFixed(static_cast<std::uint64_t>(value.size()),
+    EncodeFixed(static_cast<std::uint64_t>(value_size),
                 header + kValueSizeOffset);
     header_size = kLongHeaderSize;
   }
   std::memcpy(header + header_size, member.data(), member.size());
-  if (!value.empty()) {
-    std::memcpy(header + header_size + member.size(), value.data(),
-                value.size());
+  if (value != nullptr && value_size > 0) {
+    std::memcpy(header + header_size + member.size(), value, value_size);
   }
   return record;
 }
 
 Record* Record::New(std::uint8_t type, std::string_view member,
-                    std::string_view value) {
-  const std::size_t size = AllocationSize(member.size(), value.size());
+                    std::size_t value_size, const char* value) {
+  const std::size_t size = AllocationSize(member.size(), value_size);
   void* memory = ::operator new(size);
   if (size >= kPopulateMinSize) PopulateForWrite(memory, size);
-  return Construct(memory, 0, type, member, value);
+  return Construct(memory, 0, type, member, value_size, value);
 }
 
 Record* Record::NewPutInArena(void* memory, std::string_view member,
                               std::string_view value) {
-  return Construct(memory, kArenaBit,
-                   static_cast<std::uint8_t>(format::RecordType::kPut), member,
-                   value);
+  return Construct(memory, kArenaBit, kPut, member, value.size(), value.data());
 }
 
 Record* Record::NewPutInSlab(void* memory, std::string_view member,
                              std::string_view value) {
-  return Construct(memory, kSlabBit,
-                   static_cast<std::uint8_t>(format::RecordType::kPut), member,
-                   value);
+  return Construct(memory, kSlabBit, kPut, member, value.size(), value.data());
+}
+
+Record* Record::NewUnfilledPutInSlab(void* memory, std::string_view member,
+                                     std::size_t value_size) {
+  return Construct(memory, kSlabBit, kPut, member, value_size, nullptr);
 }
 
 Record* Record::NewTombstoneInSlab(void* memory, std::string_view member) {
-  return Construct(memory, kSlabBit,
-                   static_cast<std::uint8_t>(format::RecordType::kDelete),
-                   member, {});
+  return Construct(memory, kSlabBit, kDelete, member, 0, nullptr);
 }
 
 Record* Record::NewPut(std::string_view member, std::string_view value) {
-  return New(static_cast<std::uint8_t>(format::RecordType::kPut), member,
-             value);
+  return New(kPut, member, value.size(), value.data());
+}
+
+Record* Record::NewUnfilledPut(std::string_view member,
+                               std::size_t value_size) {
+  return New(kPut, member, value_size, nullptr);
 }
 
 Record* Record::NewTombstone(std::string_view member) {
-  return New(static_cast<std::uint8_t>(format::RecordType::kDelete), member,
-             {});
+  return New(kDelete, member, 0, nullptr);
 }
 
 void Record::OverwriteValue(std::string_view value) const {

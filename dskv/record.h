@@ -48,6 +48,13 @@ class Record {
   static Record* NewPutInSlab(void* memory, std::string_view member,
                               std::string_view value);
   static Record* NewTombstoneInSlab(void* memory, std::string_view member);
+  // As NewPut and NewPutInSlab, but the value's `value_size` bytes are left
+  // for the caller to write, through value_to_fill(), before anyone else
+  // sees the record.
+  static Record* NewUnfilledPut(std::string_view member,
+                                std::size_t value_size);
+  static Record* NewUnfilledPutInSlab(void* memory, std::string_view member,
+                                      std::size_t value_size);
 
   Record(const Record&) = delete;
   Record& operator=(const Record&) = delete;
@@ -89,6 +96,9 @@ class Record {
       __builtin_prefetch(bytes + 64, 0);
     }
   }
+
+  // Where the value of a record from NewUnfilledPut is to be written.
+  char* value_to_fill() const { return const_cast<char*>(value().data()); }
 
   // Replaces the value with `value`, of the same size, in place. Only for
   // the holder of the sole reference, under the exclusive lock of the shard
@@ -174,11 +184,15 @@ class Record {
   }
 
   explicit Record(std::uint32_t state) : state_(state) {}
+  // A record of `type` from ::operator new; its value is copied from
+  // `value`, `value_size` bytes, unless `value` is null.
   static Record* New(std::uint8_t type, std::string_view member,
-                     std::string_view value);
-  // Builds a record of `type` with one reference in `memory`.
+                     std::size_t value_size, const char* value);
+  // Builds a record of `type` with one reference in `memory`; its value is
+  // copied from `value`, `value_size` bytes, unless `value` is null.
   static Record* Construct(void* memory, std::uint32_t flags, std::uint8_t type,
-                           std::string_view member, std::string_view value);
+                           std::string_view member, std::size_t value_size,
+                           const char* value);
   const char* header() const {
     return reinterpret_cast<const char*>(this) + sizeof(Record);
   }

@@ -166,6 +166,14 @@ Record* RecordSlab::NewPut(std::string_view member, std::string_view value) {
   return Record::NewPutInSlab(heap_->Allocate(size), member, value);
 }
 
+Record* RecordSlab::NewUnfilledPut(std::string_view member,
+                                   std::size_t value_size) {
+  const std::size_t size = Record::AllocationSize(member.size(), value_size);
+  if (size > kMaxSize) return Record::NewUnfilledPut(member, value_size);
+  return Record::NewUnfilledPutInSlab(heap_->Allocate(size), member,
+                                      value_size);
+}
+
 Record* RecordSlab::NewTombstone(std::string_view member) {
   const std::size_t size = Record::AllocationSize(member.size(), 0);
   if (size > kMaxSize) return Record::NewTombstone(member);

@@ -40,6 +40,9 @@ class RecordSlab {
   // they are small enough, from malloc otherwise.
   Record* NewPut(std::string_view member, std::string_view value);
   Record* NewTombstone(std::string_view member);
+  // As NewPut, with the value left for the caller to write
+  // (Record::NewUnfilledPut).
+  Record* NewUnfilledPut(std::string_view member, std::size_t value_size);
 
   // Gives back the `size` bytes of memory of `record`, a Record of some
   // slab's whose last reference is gone. Called by Record::Unref.

@@ -282,14 +282,36 @@ absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
       return true;
     }
   }
-  RecordRef record(slab_.NewPut(key.member, value));
+  return PlaceRecord(key, hashes, RecordRef(slab_.NewPut(key.member, value)),
+                     unless_equal);
+}
+
+absl::Status ShardMap::PutFrom(
+    KeyRef key, std::size_t size,
+    absl::FunctionRef<absl::Status(absl::Span<char>)> fill) {
+  // Not worth filling (a slow upload, say) if it cannot be placed. A Close
+  // while `fill` runs is found by PlaceRecord.
+  if (closed_.load(std::memory_order_relaxed)) return ClosedError();
+  // Filled before any lock: `fill` may take as long as it likes.
+  RecordRef record(slab_.NewUnfilledPut(key.member, size));
+  if (absl::Status s = fill(absl::Span<char>(record->value_to_fill(), size));
+      !s.ok()) {
+    return s;
+  }
+  return PlaceRecord(key, Hash(key), std::move(record), /*unless_equal=*/false)
+      .status();
+}
+
+absl::StatusOr<bool> ShardMap::PlaceRecord(KeyRef key, const KeyHashes& hashes,
+                                           RecordRef record,
+                                           bool unless_equal) {
+  Shard& shard = ShardFor(hashes);
   RecordRef replaced;  // Released after the lock.
   {
     std::unique_lock lock(shard.mu);
     if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
     const Slot slot = Locate(shard, key, hashes);
-    // Another writer may have put these bytes between the two locks.
-    if (unless_equal && slot.value() == value) return false;
+    if (unless_equal && slot.value() == record->value()) return false;
     replaced = PlaceAt(shard, slot, key, hashes, record.release());
   }
   NoteChange();

@@ -70,8 +70,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "base/string_hash.h"
 #include "dskv/errors.h"
 #include "dskv/key.h"
@@ -157,6 +159,12 @@ class ShardMap {
   // Stores a copy of `value` at `key`, replacing any previous value, and
   // marks the key dirty.
   absl::Status Put(KeyRef key, std::string_view value);
+
+  // As Put, with a value of `size` bytes that `fill` writes into the new
+  // Record, outside every lock, before it is placed. If `fill` fails,
+  // returns its error and changes nothing.
+  absl::Status PutFrom(KeyRef key, std::size_t size,
+                       absl::FunctionRef<absl::Status(absl::Span<char>)> fill);
 
   // As Put, unless `key` already holds exactly `value`: then nothing changes
   // and nothing is marked dirty. Returns whether it stored `value`.
@@ -384,6 +392,11 @@ class ShardMap {
   // Put and PutIfChanged (`unless_equal`).
   absl::StatusOr<bool> Write(KeyRef key, std::string_view value,
                              bool unless_equal);
+  // Puts `record`, a new Record for `key`, whose hashes are `hashes`: as
+  // Write from there on. Returns whether it did (not if `unless_equal` and
+  // the key held the same bytes).
+  absl::StatusOr<bool> PlaceRecord(KeyRef key, const KeyHashes& hashes,
+                                   RecordRef record, bool unless_equal);
 
   // Overwrites the value of the member at `at` in `collection`, in
   // `shard`, whose lock the caller holds exclusively, if its Record has a

@@ -31,8 +31,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "dskv/write_batch.h"
 
 namespace dskv {
@@ -340,6 +342,21 @@ class Store {
   // changes are unwritten; if its attempt to write them fails, returns that
   // error and the store is unchanged.
   absl::Status Put(std::string_view key, std::string_view value);
+
+  // As Put, for a value of `size` bytes that `fill` writes straight into
+  // the store's memory: the store allocates the value once, calls `fill`
+  // once with all of it, and then stores it. So a file, a socket or a
+  // generator can put a large value without a second full-size copy.
+  // `fill` must write every byte of the span it is given; it runs outside
+  // the store's locks, on the calling thread, and may take as long as it
+  // needs (other calls go on meanwhile; the key keeps its old value until
+  // `fill` returns). Not called if the key, the size or the store's state
+  // is wrong.
+  //
+  // Errors: as Put; and, unchanged, any error `fill` returns, after which
+  // the store is unchanged.
+  absl::Status PutFrom(std::string_view key, std::size_t size,
+                       absl::FunctionRef<absl::Status(absl::Span<char>)> fill);
 
   // Stores `value` in `collection` under the member its content names, and
   // returns that member: the XXH3-128 hash of `value`, as 32 lower-case hex

@@ -1,9 +1,11 @@
 #include "tools/io.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <utility>
@@ -37,6 +39,59 @@ absl::StatusOr<std::string> ReadAll(const std::string& path) {
   if (!is_stdin) std::fclose(file);
   if (error != 0) return ErrnoError(error, "cannot read", name);
   return contents;
+}
+
+absl::StatusOr<std::optional<SizedInput>> SizedInput::Open(
+    const std::string& path) {
+  const bool is_stdin = IsStdStream(path);
+  const std::string name = is_stdin ? "stdin" : path;
+  const int fd =
+      is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, "cannot open", name);
+  SizedInput input(fd, name, /*owned=*/!is_stdin, 0);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return ErrnoError(errno, "cannot stat", name);
+  if (!S_ISREG(st.st_mode)) return std::nullopt;
+  // Stdin may be partly read already.
+  const off_t offset = ::lseek(fd, 0, SEEK_CUR);
+  if (offset < 0) return ErrnoError(errno, "cannot seek in", name);
+  input.size_ =
+      static_cast<std::uint64_t>(std::max<off_t>(0, st.st_size - offset));
+  return std::optional<SizedInput>(std::move(input));
+}
+
+SizedInput::SizedInput(SizedInput&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      name_(std::move(other.name_)),
+      owned_(other.owned_),
+      size_(other.size_) {}
+
+SizedInput::~SizedInput() {
+  if (fd_ >= 0 && owned_) ::close(fd_);
+}
+
+absl::Status SizedInput::ReadInto(absl::Span<char> out) {
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::read(fd_, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError(errno, "cannot read", name_);
+    if (n == 0) {
+      return absl::AbortedError(fmt::format(
+          "{} ended after {} of its {} bytes: it changed while it was read",
+          name_, done, out.size()));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  char extra;
+  ssize_t n;
+  while ((n = ::read(fd_, &extra, 1)) < 0 && errno == EINTR) {
+  }
+  if (n > 0) {
+    return absl::AbortedError(fmt::format(
+        "{} grew past its {} bytes while it was read", name_, out.size()));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Output> Output::Open(const std::string& path) {

@@ -12,11 +12,43 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 namespace dskv::tool {
 
 // The whole of file `path`, or of stdin if `path` is "-".
 absl::StatusOr<std::string> ReadAll(const std::string& path);
+
+// A file, or stdin redirected from one, whose size is known before it is
+// read, so that it can be read straight into memory of that size
+// (Store::PutFrom) rather than into a growing buffer first.
+class SizedInput {
+ public:
+  // Opens `path`, or stdin if `path` is "-". nullopt if it is not a regular
+  // file (a pipe or a terminal): its size is unknown until it ends.
+  static absl::StatusOr<std::optional<SizedInput>> Open(
+      const std::string& path);
+
+  SizedInput(SizedInput&& other) noexcept;
+  SizedInput& operator=(SizedInput&&) = delete;
+  ~SizedInput();
+
+  // The bytes from the current offset to the end.
+  std::uint64_t size() const { return size_; }
+
+  // Reads size() bytes into `out`, which must hold exactly that many.
+  // Aborted if the input ends early or goes on: it changed while read.
+  absl::Status ReadInto(absl::Span<char> out);
+
+ private:
+  SizedInput(int fd, std::string name, bool owned, std::uint64_t size)
+      : fd_(fd), name_(std::move(name)), owned_(owned), size_(size) {}
+
+  int fd_;
+  std::string name_;
+  bool owned_;  // Whether the destructor closes fd_ (not stdin).
+  std::uint64_t size_;
+};
 
 // Where output goes: stdout, or a file created (or truncated) for it.
 // Buffered; errors are reported by Write and, for what was buffered, Close.

@@ -48,19 +48,32 @@ absl::Status CheckPut(const Invocation& invocation) {
   return absl::OkStatus();
 }
 
-// The value put stores; CheckPut made sure it is given one way.
-absl::StatusOr<std::string> ValueToPut(const Invocation& invocation) {
-  if (invocation.args().size() == 3) return invocation.args()[2];
-  if (invocation.Has(kStdinFlag.name)) return ReadAll("-");
-  return ReadAll(*invocation.Value(kFileFlag.name));
-}
-
 absl::Status RunPut(const Invocation& invocation) {
-  absl::StatusOr<std::string> value = ValueToPut(invocation);
-  if (!value.ok()) return value.status();
   const std::string& key = invocation.args()[1];
-  return ChangeStore(invocation.store_dir(), IfMissing::kCreate,
-                     [&](Store& store) { return store.Put(key, *value); });
+  auto put = [&](std::string_view value) {
+    return ChangeStore(invocation.store_dir(), IfMissing::kCreate,
+                       [&](Store& store) { return store.Put(key, value); });
+  };
+  // CheckPut made sure the value is given one way.
+  if (invocation.args().size() == 3) return put(invocation.args()[2]);
+  const std::string path =
+      invocation.Has(kStdinFlag.name) ? "-" : *invocation.Value(kFileFlag.name);
+  absl::StatusOr<std::optional<SizedInput>> input = SizedInput::Open(path);
+  if (!input.ok()) return input.status();
+  if (!input->has_value()) {
+    // A pipe: its size is known only at its end, so it is read whole first.
+    absl::StatusOr<std::string> value = ReadAll(path);
+    if (!value.ok()) return value.status();
+    return put(*value);
+  }
+  // A file is read straight into the store's memory.
+  SizedInput& file = **input;
+  return ChangeStore(
+      invocation.store_dir(), IfMissing::kCreate, [&](Store& store) {
+        return store.PutFrom(key, file.size(), [&](absl::Span<char> out) {
+          return file.ReadInto(out);
+        });
+      });
 }
 
 absl::Status RunDel(const Invocation& invocation) {
@@ -104,6 +117,10 @@ Command PutCommand() {
           "  --file=PATH   the bytes of the file PATH\n"
           "  --stdin       all of stdin, e.g. 'printf x | dskv put --stdin D"
           " k/1'\n\n"
+          "A file (or stdin redirected from one) is read straight into the\n"
+          "store's memory, however large; a file that changes size while it\n"
+          "is read stores nothing. A pipe is read whole before it is "
+          "stored.\n\n"
           "Creates the store directory if it does not exist. Use \"--\" before"
           "\nKEY or VALUE if they start with \"--\".\n\n{}",
           kWriteNote),

@@ -1,13 +1,16 @@
-// docs/api.md, "Write batches", "Atomic updates" and "Content-addressed
-// values": Write, CompareAndSwap, Increment and PutContent.
+// docs/api.md, "Write batches", "Atomic updates", "Content-addressed
+// values" and "Values written in place": Write, CompareAndSwap, Increment,
+// PutContent and PutFrom.
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "docs/samples/sample_dir.h"
 #include "dskv/store.h"
 #include "dskv/write_batch.h"
@@ -85,6 +88,24 @@ absl::Status Updates(dskv::Store& store) {
   return store.Close();
 }
 
+absl::Status PutInPlace(dskv::Store& store) {
+  // [START put_from]
+  // A value of known size, written by the caller straight into the memory
+  // the store keeps it in: here a generated one, in the server a request
+  // body read from its socket.
+  const std::size_t size = 1 << 20;
+  absl::Status put =
+      store.PutFrom("blobs/zeros", size, [](absl::Span<char> value) {
+        std::memset(value.data(), 0, value.size());
+        return absl::OkStatus();  // An error here leaves the store unchanged.
+      });
+  if (!put.ok()) return put;
+  // [END put_from]
+  absl::StatusOr<std::string> value = store.Get("blobs/zeros");
+  if (!value.ok()) return value.status();
+  return Expect(*value == std::string(size, '\0'), "the value is in place");
+}
+
 absl::Status Run(const std::string& path) {
   absl::StatusOr<std::unique_ptr<dskv::Store>> opened = dskv::Store::Open(path);
   if (!opened.ok()) return opened.status();
@@ -107,6 +128,7 @@ absl::Status Run(const std::string& path) {
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = PutInPlace(store); !s.ok()) return s;
   return Updates(store);
 }
 

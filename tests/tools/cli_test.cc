@@ -123,6 +123,15 @@ TEST_F(CliTest, PutTakesTheValueFromArgumentFileOrStdin) {
   EXPECT_EQ(RunDskv({"put", "--file=" + file, store(), "c/file"}).exit_code, 0);
   EXPECT_EQ(RunDskv({"put", "--stdin", store(), "c/stdin"}, binary).exit_code,
             0);
+  // Larger than the slab's Records, read straight into the store.
+  std::string large(3 << 20, '\0');
+  for (std::size_t i = 0; i < large.size(); ++i) {
+    large[i] = static_cast<char>(i * 7 + i / 4093);
+  }
+  WriteBytes(file + ".large", large);
+  EXPECT_EQ(RunDskv({"put", "--file=" + file + ".large", store(), "c/large"})
+                .exit_code,
+            0);
   EXPECT_EQ(RunDskv({"put", store(), "c/empty", ""}).exit_code, 0);
   EXPECT_EQ(RunDskv({"put", store(), "--", "c/--dashes", "--x"}).exit_code, 0);
 
@@ -132,6 +141,7 @@ TEST_F(CliTest, PutTakesTheValueFromArgumentFileOrStdin) {
   EXPECT_EQ(s->Get("c/arg").value_or("?"), "from argument");
   EXPECT_EQ(s->Get("c/file").value_or("?"), binary);
   EXPECT_EQ(s->Get("c/stdin").value_or("?"), binary);
+  EXPECT_TRUE(s->Get("c/large").value_or("?") == large);
   EXPECT_EQ(s->Get("c/empty").value_or("?"), "");
   EXPECT_EQ(s->Get("c/--dashes").value_or("?"), "--x");
 }
