@@ -282,11 +282,13 @@ absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
       return true;
     }
   }
-  return PlaceRecord(key, hashes, RecordRef(slab_.NewPut(key.member, value)),
-                     unless_equal);
+  absl::StatusOr<Placed> placed = PlaceRecord(
+      key, hashes, RecordRef(slab_.NewPut(key.member, value)), unless_equal);
+  if (!placed.ok()) return placed.status();
+  return *placed != Placed::kUnchanged;
 }
 
-absl::Status ShardMap::PutFrom(
+absl::StatusOr<bool> ShardMap::PutFrom(
     KeyRef key, std::size_t size,
     absl::FunctionRef<absl::Status(absl::Span<char>)> fill) {
   // Not worth filling (a slow upload, say) if it cannot be placed. A Close
@@ -298,24 +300,31 @@ absl::Status ShardMap::PutFrom(
       !s.ok()) {
     return s;
   }
-  return PlaceRecord(key, Hash(key), std::move(record), /*unless_equal=*/false)
-      .status();
+  absl::StatusOr<Placed> placed =
+      PlaceRecord(key, Hash(key), std::move(record), /*unless_equal=*/false);
+  if (!placed.ok()) return placed.status();
+  return *placed == Placed::kCreated;
 }
 
-absl::StatusOr<bool> ShardMap::PlaceRecord(KeyRef key, const KeyHashes& hashes,
-                                           RecordRef record,
-                                           bool unless_equal) {
+absl::StatusOr<ShardMap::Placed> ShardMap::PlaceRecord(KeyRef key,
+                                                       const KeyHashes& hashes,
+                                                       RecordRef record,
+                                                       bool unless_equal) {
   Shard& shard = ShardFor(hashes);
   RecordRef replaced;  // Released after the lock.
+  bool created;
   {
     std::unique_lock lock(shard.mu);
     if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
     const Slot slot = Locate(shard, key, hashes);
-    if (unless_equal && slot.value() == record->value()) return false;
+    if (unless_equal && slot.value() == record->value()) {
+      return Placed::kUnchanged;
+    }
+    created = slot.live() == nullptr;
     replaced = PlaceAt(shard, slot, key, hashes, record.release());
   }
   NoteChange();
-  return true;
+  return created ? Placed::kCreated : Placed::kReplaced;
 }
 
 absl::Status ShardMap::Delete(KeyRef key) {

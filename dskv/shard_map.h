@@ -161,10 +161,12 @@ class ShardMap {
   absl::Status Put(KeyRef key, std::string_view value);
 
   // As Put, with a value of `size` bytes that `fill` writes into the new
-  // Record, outside every lock, before it is placed. If `fill` fails,
-  // returns its error and changes nothing.
-  absl::Status PutFrom(KeyRef key, std::size_t size,
-                       absl::FunctionRef<absl::Status(absl::Span<char>)> fill);
+  // Record, outside every lock, before it is placed. Returns whether the key
+  // was new (held no value). If `fill` fails, returns its error and changes
+  // nothing.
+  absl::StatusOr<bool> PutFrom(
+      KeyRef key, std::size_t size,
+      absl::FunctionRef<absl::Status(absl::Span<char>)> fill);
 
   // As Put, unless `key` already holds exactly `value`: then nothing changes
   // and nothing is marked dirty. Returns whether it stored `value`.
@@ -392,11 +394,16 @@ class ShardMap {
   // Put and PutIfChanged (`unless_equal`).
   absl::StatusOr<bool> Write(KeyRef key, std::string_view value,
                              bool unless_equal);
+  // What PlaceRecord did.
+  enum class Placed {
+    kUnchanged,  // `unless_equal`, and the key held the same bytes.
+    kCreated,    // The key held no value.
+    kReplaced,
+  };
   // Puts `record`, a new Record for `key`, whose hashes are `hashes`: as
-  // Write from there on. Returns whether it did (not if `unless_equal` and
-  // the key held the same bytes).
-  absl::StatusOr<bool> PlaceRecord(KeyRef key, const KeyHashes& hashes,
-                                   RecordRef record, bool unless_equal);
+  // Write from there on.
+  absl::StatusOr<Placed> PlaceRecord(KeyRef key, const KeyHashes& hashes,
+                                     RecordRef record, bool unless_equal);
 
   // Overwrites the value of the member at `at` in `collection`, in
   // `shard`, whose lock the caller holds exclusively, if its Record has a

@@ -243,12 +243,15 @@ absl::Status Store::Put(std::string_view key, std::string_view value) {
   return impl_->AfterWrite(impl_->map_.Put(*ref, value));
 }
 
-absl::Status Store::PutFrom(
+absl::StatusOr<bool> Store::PutFrom(
     std::string_view key, std::size_t size,
     absl::FunctionRef<absl::Status(absl::Span<char>)> fill) {
   absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, size);
   if (!ref.ok()) return ref.status();
-  return impl_->AfterWrite(impl_->map_.PutFrom(*ref, size, fill));
+  absl::StatusOr<bool> created = impl_->map_.PutFrom(*ref, size, fill);
+  if (!created.ok()) return created.status();
+  if (absl::Status s = impl_->AfterWrite(absl::OkStatus()); !s.ok()) return s;
+  return created;
 }
 
 absl::StatusOr<std::string> Store::PutContent(std::string_view collection,

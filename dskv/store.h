@@ -353,10 +353,14 @@ class Store {
   // `fill` returns). Not called if the key, the size or the store's state
   // is wrong.
   //
+  // Returns whether the key was new: true if it held no value, false if a
+  // value was replaced (what an HTTP PUT answers with 201 or 204).
+  //
   // Errors: as Put; and, unchanged, any error `fill` returns, after which
   // the store is unchanged.
-  absl::Status PutFrom(std::string_view key, std::size_t size,
-                       absl::FunctionRef<absl::Status(absl::Span<char>)> fill);
+  absl::StatusOr<bool> PutFrom(
+      std::string_view key, std::size_t size,
+      absl::FunctionRef<absl::Status(absl::Span<char>)> fill);
 
   // Stores `value` in `collection` under the member its content names, and
   // returns that member: the XXH3-128 hash of `value`, as 32 lower-case hex

@@ -49,6 +49,19 @@ std::string Pattern(std::size_t size) {
   return value;
 }
 
+// Whether a PutFrom succeeded and said the key was new (`created`) or not.
+::testing::AssertionResult Created(const absl::StatusOr<bool>& result,
+                                   bool created) {
+  if (!result.ok()) {
+    return ::testing::AssertionFailure() << result.status();
+  }
+  if (*result != created) {
+    return ::testing::AssertionFailure()
+           << "PutFrom said the key was " << (*result ? "new" : "not new");
+  }
+  return ::testing::AssertionSuccess();
+}
+
 using PutFromTest = OpenStoreTest;
 
 TEST_F(PutFromTest, ValuesOfEverySizeAreStoredAndPersisted) {
@@ -57,7 +70,8 @@ TEST_F(PutFromTest, ValuesOfEverySizeAreStoredAndPersisted) {
   for (const std::size_t size : sizes) {
     CopyingFill fill{Pattern(size)};
     const std::string key = "blobs/" + std::to_string(size);
-    ASSERT_TRUE(IsOk(store_->PutFrom(key, size, std::ref(fill))));
+    EXPECT_TRUE(Created(store_->PutFrom(key, size, std::ref(fill)), true))
+        << "the key was new";
     EXPECT_EQ(fill.calls, 1);
     EXPECT_TRUE(HasValue(store_->Get(key), fill.value)) << size;
   }
@@ -72,17 +86,25 @@ TEST_F(PutFromTest, ValuesOfEverySizeAreStoredAndPersisted) {
 TEST_F(PutFromTest, ReplacesAnEarlierValue) {
   ASSERT_TRUE(IsOk(store_->Put("k/x", "old value")));
   CopyingFill fill{"new"};
-  ASSERT_TRUE(IsOk(store_->PutFrom("k/x", 3, std::ref(fill))));
+  EXPECT_TRUE(Created(store_->PutFrom("k/x", 3, std::ref(fill)), false))
+      << "the key held a value";
   EXPECT_TRUE(HasValue(store_->Get("k/x"), "new"));
+  // Deleted, the key is new again, also while the janitor has yet to write
+  // the deletion.
+  ASSERT_TRUE(IsOk(store_->Delete("k/x")));
+  EXPECT_TRUE(Created(store_->PutFrom("k/x", 3, std::ref(fill)), true));
 }
 
 TEST_F(PutFromTest, AFailingFillLeavesTheStoreUnchanged) {
   ASSERT_TRUE(IsOk(store_->Put("k/x", "old")));
   const absl::Status failed =
-      store_->PutFrom("k/x", 100, [](absl::Span<char> out) {
-        std::memset(out.data(), 'z', out.size() / 2);  // Part of it.
-        return absl::DataLossError("the upload was cut off");
-      });
+      store_
+          ->PutFrom("k/x", 100,
+                    [](absl::Span<char> out) {
+                      std::memset(out.data(), 'z', out.size() / 2);  // Part.
+                      return absl::DataLossError("the upload was cut off");
+                    })
+          .status();
   EXPECT_EQ(failed, absl::DataLossError("the upload was cut off"));
   EXPECT_TRUE(HasValue(store_->Get("k/x"), "old"));
   EXPECT_TRUE(HasCode(store_->PutFrom("k/new", 10,
@@ -108,7 +130,8 @@ TEST_F(PutFromTest, BadKeysSizesAndStatesNeverCallFill) {
   Options small;
   small.max_value_size = 16;
   Open(small);
-  const absl::Status too_large = store_->PutFrom("c/k", 17, std::ref(fill));
+  const absl::Status too_large =
+      store_->PutFrom("c/k", 17, std::ref(fill)).status();
   EXPECT_TRUE(HasCode(too_large, absl::StatusCode::kInvalidArgument))
       << too_large;
   EXPECT_NE(too_large.message().find("max_value_size"), absl::string_view::npos)

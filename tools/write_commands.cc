@@ -70,9 +70,10 @@ absl::Status RunPut(const Invocation& invocation) {
   SizedInput& file = **input;
   return ChangeStore(
       invocation.store_dir(), IfMissing::kCreate, [&](Store& store) {
-        return store.PutFrom(key, file.size(), [&](absl::Span<char> out) {
-          return file.ReadInto(out);
-        });
+        return store
+            .PutFrom(key, file.size(),
+                     [&](absl::Span<char> out) { return file.ReadInto(out); })
+            .status();
       });
 }
 

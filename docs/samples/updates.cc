@@ -94,12 +94,13 @@ absl::Status PutInPlace(dskv::Store& store) {
   // the store keeps it in: here a generated one, in the server a request
   // body read from its socket.
   const std::size_t size = 1 << 20;
-  absl::Status put =
+  absl::StatusOr<bool> created =
       store.PutFrom("blobs/zeros", size, [](absl::Span<char> value) {
         std::memset(value.data(), 0, value.size());
         return absl::OkStatus();  // An error here leaves the store unchanged.
       });
-  if (!put.ok()) return put;
+  if (!created.ok()) return created.status();
+  // *created: whether the key was new (true) or a value was replaced.
   // [END put_from]
   absl::StatusOr<std::string> value = store.Get("blobs/zeros");
   if (!value.ok()) return value.status();
