@@ -236,8 +236,15 @@ absl::Status Janitor::Pass(bool compact_all, bool last,
   ReleaseRewritable(snapshot);
   const bool journaled = snapshot.has_batches || !unfinished_journal_.empty();
   JournalWriter journal;
-  absl::Status status =
-      journaled ? WriteJournal(work, journal) : absl::OkStatus();
+  absl::Status status;
+  if (journaled) {
+    status = WriteJournal(work, journal);
+  } else if (journal_exists_) {
+    // An earlier pass's journal, which its files hold already. Left in
+    // place while this pass changes files, a crash would have it take back
+    // part of this pass's changes: of a DeleteAll, say.
+    status = RemoveJournal();
+  }
   if (status.ok()) {
     status = Persist(work);
   } else {
@@ -246,17 +253,8 @@ absl::Status Janitor::Pass(bool compact_all, bool last,
       files_[w.collection].needs_rewrite = true;
     }
   }
-  // A journal left behind would, after a crash, take back changes made
-  // since it was written; one this pass wrote describes the files as they
-  // are, and the next pass replaces or removes it.
-  if (status.ok() && journal_exists_ && (!journaled || last)) {
-    syncs_.fetch_add(1, std::memory_order_relaxed);
-    status = settings_.fs->Remove(JournalPath(settings_.dir));
-    if (status.ok() || absl::IsNotFound(status)) {
-      status = settings_.fs->SyncDirectory(settings_.dir);
-    }
-    if (status.ok()) journal_exists_ = false;
-  }
+  // A store closed cleanly leaves no journal to apply again.
+  if (status.ok() && last && journal_exists_) status = RemoveJournal();
   unreleased_bytes_ += snapshot.bytes;
   if (!status.ok() && journaled) {
     // Carried until a pass succeeds: the files may hold part of its
@@ -316,6 +314,16 @@ std::vector<Janitor::CollectionWork> Janitor::Plan(
     }
   }
   return work;
+}
+
+absl::Status Janitor::RemoveJournal() {
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  absl::Status status = settings_.fs->Remove(JournalPath(settings_.dir));
+  if (status.ok() || absl::IsNotFound(status)) {
+    status = settings_.fs->SyncDirectory(settings_.dir);
+  }
+  if (status.ok()) journal_exists_ = false;
+  return status;
 }
 
 absl::Status Janitor::WriteJournal(std::vector<CollectionWork>& work,

@@ -14,10 +14,11 @@
 // journal (persist/journal.h), and only then touches collection files. A
 // pass takes its drain and its rewrites' copies of the map while batches are
 // held back, so a file never holds part of a batch that the pass, and so
-// its journal, lacks. A failed pass's journal sections are carried into the
-// next journal until a pass succeeds. The journal is replaced by the next
-// pass's or removed by the next pass that writes none, before that pass
-// reports success: left behind, it would take newer durable changes back.
+// its journal, lacks (DeleteAll is held back too). A failed pass's journal
+// sections are carried into the next journal until a pass succeeds. A
+// journal stays after its pass; the next pass replaces it with its own or,
+// writing none, removes it before it changes any file: applied after a
+// crash over that pass's changes, it would take part of them back.
 //
 // Passes run every `flush_interval`, and at once when a caller waits for a
 // change to become durable; callers waiting together share a pass (group
@@ -152,6 +153,8 @@ class Janitor {
   // installs the journal (with failed passes' sections), durably.
   absl::Status WriteJournal(std::vector<CollectionWork>& work,
                             JournalWriter& journal);
+  // Removes the journal, durably.
+  absl::Status RemoveJournal();
   // Replaces the drained Records whose values writers may rewrite in
   // place (ShardMap::kCopyForRewriteMinSize) with private copies, so that
   // the pass, which holds them while it writes, does not keep the map's

@@ -157,6 +157,10 @@ absl::Status ApplyJournal(FileSystem& fs, const std::string& dir,
                           const StoreFileNames& names, ShardMap& map,
                           LoadReport& report) {
   absl::StatusOr<std::string> contents = fs.ReadFile(path);
+  // Read after the files, whatever the listing said: a process that has
+  // the store open (this one being read-only) may have installed a journal
+  // meanwhile, or removed one.
+  if (absl::IsNotFound(contents.status())) return absl::OkStatus();
   if (!contents.ok()) return contents.status();
   absl::StatusOr<std::vector<JournalSection>> sections =
       ParseJournal(*contents);
@@ -200,7 +204,6 @@ absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
   if (!entries.ok()) return entries.status();
   StoreFileNames names;
   std::vector<std::string> collection_files;
-  bool journal = false;
   for (const DirectoryEntry& entry : *entries) {
     names.insert(entry.name);
     const StoreFileKind kind = ClassifyStoreFile(entry.name);
@@ -223,9 +226,7 @@ absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
       // progress): the file it is to replace is still whole.
       if (options.read_only) continue;
       if (absl::Status s = fs.Remove(path); !s.ok()) return s;
-    } else if (kind == StoreFileKind::kJournal) {
-      journal = true;
-    } else {
+    } else if (kind == StoreFileKind::kCollection) {
       collection_files.push_back(entry.name);
     }
   }
@@ -245,13 +246,10 @@ absl::StatusOr<LoadReport> LoadCollections(FileSystem& fs,
       return s;
     }
   }
-  if (journal) {
-    const std::string path = dir + "/" + std::string(format::kJournalFileName);
-    if (absl::Status s =
-            ApplyJournal(fs, dir, path, options, names, map, report);
-        !s.ok()) {
-      return s;
-    }
+  if (absl::Status s =
+          ApplyJournal(fs, dir, JournalPath(dir), options, names, map, report);
+      !s.ok()) {
+    return s;
   }
   return report;
 }

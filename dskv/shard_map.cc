@@ -327,7 +327,7 @@ absl::StatusOr<ShardMap::Placed> ShardMap::PlaceRecord(KeyRef key,
   return created ? Placed::kCreated : Placed::kReplaced;
 }
 
-absl::Status ShardMap::Delete(KeyRef key) {
+absl::StatusOr<bool> ShardMap::Delete(KeyRef key) {
   const KeyHashes hashes = Hash(key);
   Shard& shard = ShardFor(hashes);
   RecordRef replaced;  // Released after the lock.
@@ -335,10 +335,10 @@ absl::Status ShardMap::Delete(KeyRef key) {
     std::unique_lock lock(shard.mu);
     if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
     replaced = DeleteAt(shard, Locate(shard, key, hashes), key, hashes);
-    if (replaced.get() == nullptr) return absl::OkStatus();
+    if (replaced.get() == nullptr) return false;
   }
   NoteChange();
-  return absl::OkStatus();
+  return true;
 }
 
 const Record* ShardMap::Slot::live() const {
@@ -557,6 +557,10 @@ absl::Status ShardMap::DeleteAll(std::string_view collection) {
   std::vector<std::unique_ptr<Collection>> removed;  // Freed after the lock.
   bool changed;
   {
+    // As a batch: the janitor holds both back while it copies collections
+    // to rewrite, so that no copy holds part of a change that spans
+    // collections or shards and that the pass did not drain.
+    std::unique_lock batch(batch_mu_);
     std::lock_guard walk(walk_mu_);
     // Close sets it under walk_mu_: nothing has been removed if it fails.
     if (closed_.load(std::memory_order_relaxed)) return ClosedError();

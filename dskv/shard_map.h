@@ -184,7 +184,8 @@ class ShardMap {
   absl::StatusOr<bool> ReadModifyWrite(KeyRef key, Modify modify);
 
   // Removes `key`, if present, and marks it dirty.
-  absl::Status Delete(KeyRef key);
+  // Returns whether the key held a value.
+  absl::StatusOr<bool> Delete(KeyRef key);
 
   // One change of a batch (Apply), its key already parsed.
   struct BatchOp {
@@ -257,8 +258,9 @@ class ShardMap {
   // Works after Close.
   Records CopyCollection(std::string_view collection) const;
 
-  // Keeps Apply from changing the map while held, so that several Drain and
-  // CopyCollection calls see the map at one instant as far as batches go.
+  // Keeps Apply and DeleteAll from changing the map while held, so that
+  // several Drain and CopyCollection calls see the map at one instant as far
+  // as changes to more than one key go.
   // Lock order: taken before anything else.
   [[nodiscard]] std::shared_lock<std::shared_mutex> HoldBatches() const {
     return std::shared_lock(batch_mu_);
@@ -488,9 +490,10 @@ class ShardMap {
   // Whether Apply changed something since the last Drain.
   bool batches_since_drain_ ABSL_GUARDED_BY(walk_mu_) = false;
 
-  // Held exclusively by Apply while it changes the shards, and shared by
-  // Scan through its walk, so that a page sees all of a batch or none, and
-  // by the janitor (HoldBatches) from its Drain to its last copy.
+  // Held exclusively by Apply and DeleteAll while they change the shards,
+  // and shared by Scan through its walk, so that a page sees all of a batch
+  // or none, and by the janitor (HoldBatches) from its Drain to its last
+  // copy.
   mutable std::shared_mutex batch_mu_;
   // Where single-key calls wait for a batch to unfreeze their shard: each
   // batch adds one to batch_epoch_ when it is done.

@@ -369,9 +369,16 @@ absl::Status Store::Write(const WriteBatch& batch) {
 }
 
 absl::Status Store::Delete(std::string_view key) {
+  return Remove(key).status();
+}
+
+absl::StatusOr<bool> Store::Remove(std::string_view key) {
   absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, 0);
   if (!ref.ok()) return ref.status();
-  return impl_->AfterWrite(impl_->map_.Delete(*ref));
+  absl::StatusOr<bool> removed = impl_->map_.Delete(*ref);
+  if (!removed.ok()) return removed.status();
+  if (absl::Status s = impl_->AfterWrite(absl::OkStatus()); !s.ok()) return s;
+  return removed;
 }
 
 absl::Status Store::DeleteAll(std::string_view collection) {

@@ -429,6 +429,10 @@ class Store {
   // unchanged. In kSync mode, and while too much is unwritten, as Put.
   absl::Status Delete(std::string_view key);
 
+  // As Delete, and returns whether the key held a value (what an HTTP
+  // DELETE answers with 204 or 404). Decided atomically with the removal.
+  absl::StatusOr<bool> Remove(std::string_view key);
+
   // Removes every member of `collection`. Removing a missing collection
   // succeeds. Writes to the collection made while DeleteAll runs may or may
   // not survive it, each on its own.

@@ -29,16 +29,8 @@ constexpr FlagSpec kLimitFlag{"limit", /*takes_value=*/true};
 constexpr FlagSpec kReverseFlag{"reverse"};
 constexpr FlagSpec kMembersOnlyFlag{"members-only"};
 
-absl::StatusOr<std::size_t> ParseLimit(std::string_view text) {
-  std::size_t limit = 0;
-  const auto [end, error] =
-      std::from_chars(text.data(), text.data() + text.size(), limit);
-  if (text.empty() || error != std::errc() ||
-      end != text.data() + text.size()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "--limit must be a non-negative whole number, not {:?}", text));
-  }
-  return limit;
+absl::StatusOr<std::uint64_t> ParseLimit(std::string_view text) {
+  return ParseWholeNumber(kLimitFlag.name, text);
 }
 
 absl::Status CheckScan(const Invocation& invocation) {

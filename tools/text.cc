@@ -4,10 +4,24 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 #include "base/utf8.h"
 
 namespace dskv::tool {
+
+absl::StatusOr<std::uint64_t> ParseWholeNumber(std::string_view flag,
+                                               std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() ||
+      end != text.data() + text.size()) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--{} must be a non-negative whole number, not {:?}", flag, text));
+  }
+  return value;
+}
 
 std::string FormatBytes(std::uint64_t bytes) {
   if (bytes < 1024) return fmt::format("{} B", bytes);

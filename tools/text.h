@@ -7,10 +7,17 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
+
 namespace dskv::tool {
 
 // A byte count for people: "512 B", "1.5 KiB", "12.0 MiB".
 std::string FormatBytes(std::uint64_t bytes);
+
+// The whole number `text` ("0", "42"), all of it, for the flag `flag`;
+// InvalidArgument naming the flag otherwise.
+absl::StatusOr<std::uint64_t> ParseWholeNumber(std::string_view flag,
+                                               std::string_view text);
 
 // "1 key", "2 keys": `count` and `noun`, with an "s" unless count is 1.
 std::string Count(std::uint64_t count, std::string_view noun);
