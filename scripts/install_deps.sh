@@ -7,8 +7,10 @@
 #   scripts/install_deps.sh --examples  # also g++, make, pkg-config and CMake
 set -euo pipefail
 
+# libboost-dev: Boost.Beast and Boost.Asio (header-only) for dskv serve;
+# curl drives it in the tests.
 packages=(bazel-bootstrap libabsl-dev libfmt-dev libxxhash-dev libgtest-dev
-  libbenchmark-dev git)
+  libbenchmark-dev git libboost-dev curl)
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
