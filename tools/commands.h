@@ -45,6 +45,9 @@ Command CompactCommand();
 // tools/bench_command.cc
 Command BenchCommand();
 
+// tools/serve_command.cc
+Command ServeCommand();
+
 }  // namespace dskv::tool
 
 #endif  // DSKV_TOOLS_COMMANDS_H_

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "base/hex_digest.h"
+#include "dskv/key.h"
 #include "tools/http_request.h"
 
 namespace dskv::tool {
@@ -98,6 +99,10 @@ ApiResponse HttpApi::Handle(const ApiRequest& request, BodySource& body) {
           return TextResponse(501,
                               "listing (?list, ?values) is not served yet; see "
                               "docs/http.md");
+        }
+        // Joined, the key would be split at the collection's own '/'.
+        if (absl::Status s = ValidateCollection(target->collection); !s.ok()) {
+          return ErrorResponse(s);
         }
         const std::string key = target->collection + "/" + target->member;
         const bool sync = options_.sync || target->Has("sync");

@@ -26,7 +26,7 @@ std::vector<Command> AllCommands() {
   return {LsCommand(),     GetCommand(),       ScanCommand(),    PutCommand(),
           DelCommand(),    DeleteAllCommand(), DumpCommand(),    LoadCommand(),
           VerifyCommand(), RepairCommand(),    CompactCommand(), StatsCommand(),
-          BenchCommand()};
+          BenchCommand(),  ServeCommand()};
 }
 
 std::string MainUsage(const std::vector<Command>& commands) {

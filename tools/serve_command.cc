@@ -1,0 +1,196 @@
+// serve: the store over HTTP (docs/http.md), until SIGINT or SIGTERM.
+
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "dskv/store.h"
+#include "tools/commands.h"
+#include "tools/http_api.h"
+#include "tools/http_server.h"
+#include "tools/io.h"
+#include "tools/store_open.h"
+#include "tools/text.h"
+
+namespace dskv::tool {
+namespace {
+
+constexpr FlagSpec kListenFlag{"listen", /*takes_value=*/true};
+constexpr FlagSpec kDurabilityFlag{"durability", /*takes_value=*/true};
+constexpr FlagSpec kMaxValueSizeFlag{"max-value-size", /*takes_value=*/true};
+constexpr FlagSpec kMaxConnectionsFlag{"max-connections",
+                                       /*takes_value=*/true};
+constexpr FlagSpec kIdleTimeoutFlag{"idle-timeout", /*takes_value=*/true};
+constexpr FlagSpec kReadOnlyFlag{"read-only"};
+
+// What the flags ask for.
+struct ServeSettings {
+  HttpServer::Options server;
+  Durability durability = Durability::kAsync;
+  std::uint64_t max_value_size = std::uint64_t{256} << 20;
+  bool read_only = false;
+};
+
+absl::StatusOr<ServeSettings> SettingsOf(const Invocation& invocation) {
+  ServeSettings settings;
+  if (std::optional<std::string> listen = invocation.Value(kListenFlag.name)) {
+    const std::size_t colon = listen->rfind(':');
+    if (colon == std::string::npos) {
+      return absl::InvalidArgumentError(fmt::format(
+          "--listen must be ADDRESS:PORT, e.g. 127.0.0.1:3000, not {:?}",
+          *listen));
+    }
+    absl::StatusOr<std::uint64_t> port =
+        ParseWholeNumber(kListenFlag.name, listen->substr(colon + 1));
+    if (!port.ok() || *port > 65535) {
+      return absl::InvalidArgumentError(
+          fmt::format("--listen: the port must be 0 to 65535, not {:?}",
+                      listen->substr(colon + 1)));
+    }
+    settings.server.address = listen->substr(0, colon);
+    settings.server.port = static_cast<std::uint16_t>(*port);
+  }
+  if (std::optional<std::string> d = invocation.Value(kDurabilityFlag.name)) {
+    if (*d == "sync") {
+      settings.durability = Durability::kSync;
+    } else if (*d != "async") {
+      return absl::InvalidArgumentError(
+          fmt::format("--durability must be async or sync, not {:?}", *d));
+    }
+  }
+  struct NumberFlag {
+    const FlagSpec& flag;
+    std::uint64_t min;
+    std::function<void(std::uint64_t)> set;
+  };
+  for (const NumberFlag& number : {
+           NumberFlag{kMaxValueSizeFlag, 0,
+                      [&](std::uint64_t v) { settings.max_value_size = v; }},
+           NumberFlag{
+               kMaxConnectionsFlag, 1,
+               [&](std::uint64_t v) { settings.server.max_connections = v; }},
+           NumberFlag{kIdleTimeoutFlag, 1,
+                      [&](std::uint64_t v) {
+                        settings.server.idle_timeout = std::chrono::seconds(v);
+                      }},
+       }) {
+    std::optional<std::string> text = invocation.Value(number.flag.name);
+    if (!text.has_value()) continue;
+    absl::StatusOr<std::uint64_t> value =
+        ParseWholeNumber(number.flag.name, *text);
+    if (!value.ok()) return value.status();
+    if (*value < number.min) {
+      return absl::InvalidArgumentError(fmt::format(
+          "--{} must be at least {}", number.flag.name, number.min));
+    }
+    number.set(*value);
+  }
+  settings.read_only = invocation.Has(kReadOnlyFlag.name);
+  return settings;
+}
+
+absl::Status CheckServe(const Invocation& invocation) {
+  return SettingsOf(invocation).status();
+}
+
+// Blocks SIGINT and SIGTERM in this thread and every thread it starts
+// after, so that Serve's sigwait receives them.
+sigset_t BlockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+absl::Status Serve(Store& store, const ServeSettings& settings,
+                   const sigset_t& signals) {
+  HttpApi api(store, {.max_value_size = settings.max_value_size,
+                      .sync = settings.durability == Durability::kSync});
+  absl::StatusOr<std::unique_ptr<HttpServer>> server =
+      HttpServer::Start(api, settings.server);
+  if (!server.ok()) return server.status();
+  // Tests and scripts wait for this line, and learn the port from it.
+  if (absl::Status s =
+          WriteStdout(fmt::format("dskv serve: listening on http://{}:{}\n",
+                                  settings.server.address, (*server)->port()));
+      !s.ok()) {
+    return s;
+  }
+  int signal = 0;
+  sigwait(&signals, &signal);
+  (*server)->Stop();
+  return absl::OkStatus();
+}
+
+absl::Status RunServe(const Invocation& invocation) {
+  absl::StatusOr<ServeSettings> settings = SettingsOf(invocation);
+  if (!settings.ok()) return settings.status();
+  const sigset_t signals = BlockStopSignals();
+  Options options;
+  options.durability = settings->durability;
+  options.max_value_size = settings->max_value_size;
+  if (settings->read_only) {
+    options.read_only = true;
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(invocation.store_dir(), options);
+    if (!store.ok()) return store.status();
+    absl::Status served = Serve(**store, *settings, signals);
+    absl::Status closed = (*store)->Close();
+    return served.ok() ? closed : served;
+  }
+  absl::StatusOr<std::unique_ptr<LockedStore>> locked =
+      LockedStore::Lock(invocation.store_dir(), IfMissing::kCreate);
+  if (!locked.ok()) return locked.status();
+  if (absl::Status s = (*locked)->Open(options); !s.ok()) return s;
+  absl::Status served = Serve((*locked)->store(), *settings, signals);
+  // Every acknowledged write is persisted before the process exits.
+  absl::Status closed = (*locked)->Close();
+  return served.ok() ? closed : served;
+}
+
+}  // namespace
+
+Command ServeCommand() {
+  return {
+      .name = "serve",
+      .summary = "serve the store over HTTP until SIGINT or SIGTERM",
+      .synopsis =
+          "serve [--listen=ADDRESS:PORT] [--durability=async|sync] "
+          "[--max-value-size=BYTES] [--max-connections=N] "
+          "[--idle-timeout=SECONDS] [--read-only] STORE_DIR",
+      .description =
+          "Opens the store (taking its lock, unless --read-only) and serves\n"
+          "it over HTTP/1.1: GET, HEAD, PUT and DELETE of\n"
+          "/<collection>/<member>, GET /_health (docs/http.md). Prints\n"
+          "\"dskv serve: listening on http://ADDRESS:PORT\" once it accepts\n"
+          "connections. On SIGINT or SIGTERM it stops accepting, answers the\n"
+          "requests in flight, and closes the store, so every acknowledged\n"
+          "write is persisted as --durability promises.\n\n"
+          "  --listen=ADDRESS:PORT   default 127.0.0.1:3000; port 0 picks a "
+          "free one\n"
+          "  --durability=MODE       async (default): writes are acknowledged\n"
+          "                          from memory; sync: once durable (as "
+          "?sync\n"
+          "                          does for one request)\n"
+          "  --max-value-size=BYTES  larger bodies get 413 (default 256 MiB)\n"
+          "  --max-connections=N     more get 503 (default 1024)\n"
+          "  --idle-timeout=SECONDS  a connection whose read or write stalls\n"
+          "                          this long is closed (default 60)\n"
+          "  --read-only             serve reads only, without the lock\n",
+      .flags = {kListenFlag, kDurabilityFlag, kMaxValueSizeFlag,
+                kMaxConnectionsFlag, kIdleTimeoutFlag, kReadOnlyFlag},
+      .min_args = 1,
+      .max_args = 1,
+      .check = CheckServe,
+      .run = RunServe,
+  };
+}
+
+}  // namespace dskv::tool
