@@ -26,17 +26,6 @@ namespace {
 // Only reached if the tool hangs.
 constexpr std::chrono::seconds kTimeout{60};
 
-std::string ToolPath() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  if (srcdir == nullptr || workspace == nullptr) {
-    ADD_FAILURE() << "run this test with bazel test: it finds the dskv tool "
-                     "through $TEST_SRCDIR";
-    return "dskv";
-  }
-  return std::string(srcdir) + "/" + workspace + "/tools/dskv";
-}
-
 // The two ends of a pipe, or of a pseudo-terminal; closed on destruction.
 struct Channel {
   int read = -1;
@@ -189,6 +178,17 @@ ToolRun Run(const std::vector<std::string>& args, std::string_view input,
 }
 
 }  // namespace
+
+std::string ToolPath() {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  if (srcdir == nullptr || workspace == nullptr) {
+    ADD_FAILURE() << "run this test with bazel test: it finds the dskv tool "
+                     "through $TEST_SRCDIR";
+    return "dskv";
+  }
+  return std::string(srcdir) + "/" + workspace + "/tools/dskv";
+}
 
 std::ostream& operator<<(std::ostream& os, const ToolRun& run) {
   return os << "exit code " << run.exit_code << "\n--- stdout ---\n"

@@ -22,6 +22,9 @@ struct ToolRun {
 // For failure messages: the exit code and both streams.
 std::ostream& operator<<(std::ostream& os, const ToolRun& run);
 
+// The path of the dskv tool in the test's runfiles.
+std::string ToolPath();
+
 // Runs `dskv args...` with `input` on its stdin and waits for it. The tool
 // is found in the test's runfiles ($TEST_SRCDIR), so the test must list
 // //tools:dskv in its data. Fails the test (gtest) if it cannot be started
