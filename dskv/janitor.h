@@ -131,9 +131,9 @@ class Janitor {
     // The members to write if rewriting from memory: the map's Records,
     // copied when the pass drained. A new collection's first file needs
     // none: it is written from `changes`.
-    std::optional<ShardMap::Records> contents;
+    std::optional<ShardMap::Records> contents = {};
     // `changes`, encoded: for the journal, and to append.
-    RecordBatch records;
+    RecordBatch records = {};
     // Whether `records` is in the pass's journal, which may need it again.
     bool journaled = false;
   };

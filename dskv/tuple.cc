@@ -200,7 +200,7 @@ class Decoder {
                                    : (std::uint64_t{1} << (8 * size)) - 1;
     const std::uint64_t magnitude = negative ? ~bits & mask : bits;
     // The shortest form only: one encoding per integer.
-    if ((std::bit_width(magnitude) + 7) / 8 != size) {
+    if (static_cast<int>((std::bit_width(magnitude) + 7) / 8) != size) {
       return Malformed(start, "integer not in its shortest form");
     }
     if (!negative) {

@@ -225,7 +225,9 @@ TEST_F(StoreTest, SameSizeRewritesAreSeenAndPersisted) {
         EXPECT_TRUE(HasValue((*store)->Get("c/" + std::to_string(key)),
                              value(key, round)));
       }
-      if (round % 3 == 0) ASSERT_TRUE(IsOk((*store)->Flush()));
+      if (round % 3 == 0) {
+        ASSERT_TRUE(IsOk((*store)->Flush()));
+      }
     }
   }
   absl::StatusOr<std::unique_ptr<Store>> reopened = Store::Open(dir);

@@ -109,7 +109,7 @@ void CheckCollectionFile(const std::string& dir, const StoreFile& file,
 // Checks the journal, adding what it finds to `check`.
 void CheckJournal(const std::string& dir, const StoreFile& file,
                   StoreCheck& check) {
-  Finding finding{.file = file.name, .size = file.size};
+  Finding finding{.kind = Kind::kJournal, .file = file.name, .size = file.size};
   absl::StatusOr<std::string> contents =
       PosixFileSystem()->ReadFile(dir + "/" + file.name);
   if (absl::IsNotFound(contents.status())) {
