@@ -177,7 +177,9 @@ ApiResponse HttpApi::Get(const ApiRequest& request, const std::string& key,
 
 ApiResponse HttpApi::Put(const ApiRequest& request, const std::string& key,
                          bool sync, BodySource& body) {
-  bool read = false;  // Whether the body was read, in part or whole.
+  // Whether the whole body was read: if not, what is left of it (or the
+  // part a failed read left) would be taken for the next request.
+  bool read = false;
   auto failed = [&](const absl::Status& status) {
     ApiResponse response = ErrorResponse(status);
     response.body_unread = !read;
@@ -186,9 +188,9 @@ ApiResponse HttpApi::Put(const ApiRequest& request, const std::string& key,
   absl::StatusOr<bool> created;
   if (request.chunked) {
     // Of unknown size: read whole first, then copied in.
-    read = true;
     absl::StatusOr<std::string> value = body.ReadAll(options_.max_value_size);
     if (!value.ok()) return failed(value.status());
+    read = true;
     created = store_.PutFrom(key, value->size(), [&](absl::Span<char> out) {
       if (!value->empty()) std::memcpy(out.data(), value->data(), out.size());
       return absl::OkStatus();
@@ -202,8 +204,9 @@ ApiResponse HttpApi::Put(const ApiRequest& request, const std::string& key,
                       size, options_.max_value_size)));
     }
     created = store_.PutFrom(key, size, [&](absl::Span<char> out) {
-      read = true;
-      return body.ReadInto(out);
+      absl::Status status = body.ReadInto(out);
+      read = status.ok();
+      return status;
     });
   }
   if (!created.ok()) return failed(created.status());

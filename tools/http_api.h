@@ -56,7 +56,8 @@ struct ApiResponse {
   std::uint64_t length = 0;
   // HEAD: the headers of a GET, no body.
   bool headers_only = false;
-  // Whether the request's body was left unread: the connection must close.
+  // Whether the request's body was not read whole (refused, or a read
+  // failed): the connection must close.
   bool body_unread = false;
 };
 

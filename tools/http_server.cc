@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <limits>
 #include <mutex>
@@ -27,6 +30,97 @@ using tcp = asio::ip::tcp;
 
 using HeaderParser = http::request_parser<http::empty_body>;
 
+// A connected socket read and written with blocking readv(2) and
+// sendmsg(2), so that SO_RCVTIMEO and SO_SNDTIMEO bound every call: Asio's
+// own blocking operations, on seeing EAGAIN, wait in poll(2) with no
+// timeout. A Beast SyncReadStream and SyncWriteStream.
+class BlockingStream {
+ public:
+  explicit BlockingStream(int fd) : fd_(fd) {}
+
+  template <typename Buffers>
+  std::size_t read_some(const Buffers& buffers, beast::error_code& ec) {
+    std::array<iovec, kMaxPieces> iov;
+    const int pieces = Gather<asio::mutable_buffer>(buffers, iov);
+    ec = {};
+    if (pieces == 0) return 0;
+    while (true) {
+      const ssize_t n = ::readv(fd_, iov.data(), pieces);
+      if (n > 0) return static_cast<std::size_t>(n);
+      if (n == 0) {
+        ec = asio::error::eof;
+        return 0;
+      }
+      if (errno != EINTR) {
+        ec = ErrorOf(errno);
+        return 0;
+      }
+    }
+  }
+
+  template <typename Buffers>
+  std::size_t write_some(const Buffers& buffers, beast::error_code& ec) {
+    std::array<iovec, kMaxPieces> iov;
+    msghdr message{};
+    message.msg_iov = iov.data();
+    message.msg_iovlen =
+        static_cast<std::size_t>(Gather<asio::const_buffer>(buffers, iov));
+    ec = {};
+    if (message.msg_iovlen == 0) return 0;
+    while (true) {
+      // MSG_NOSIGNAL: a peer that went away is an error, not SIGPIPE.
+      const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) {
+        ec = ErrorOf(errno);
+        return 0;
+      }
+    }
+  }
+
+  // The throwing forms the concepts ask for; never called here.
+  template <typename Buffers>
+  std::size_t read_some(const Buffers& buffers) {
+    beast::error_code ec;
+    const std::size_t n = read_some(buffers, ec);
+    if (ec) throw beast::system_error(ec);
+    return n;
+  }
+  template <typename Buffers>
+  std::size_t write_some(const Buffers& buffers) {
+    beast::error_code ec;
+    const std::size_t n = write_some(buffers, ec);
+    if (ec) throw beast::system_error(ec);
+    return n;
+  }
+
+ private:
+  static constexpr int kMaxPieces = 16;
+
+  template <typename Buffer, typename Buffers>
+  static int Gather(const Buffers& buffers,
+                    std::array<iovec, kMaxPieces>& iov) {
+    int pieces = 0;
+    for (auto it = asio::buffer_sequence_begin(buffers);
+         it != asio::buffer_sequence_end(buffers) && pieces < kMaxPieces;
+         ++it) {
+      const Buffer buffer(*it);
+      if (buffer.size() == 0) continue;
+      iov[pieces++] = {
+          const_cast<void*>(static_cast<const void*>(buffer.data())),
+          buffer.size()};
+    }
+    return pieces;
+  }
+
+  static beast::error_code ErrorOf(int error) {
+    if (error == EAGAIN || error == EWOULDBLOCK) return asio::error::timed_out;
+    return beast::error_code(error, beast::system_category());
+  }
+
+  int fd_;
+};
+
 std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
 // Whether `ec`, from a blocking read or write, is the socket's timeout
@@ -40,11 +134,12 @@ bool TimedOut(const beast::error_code& ec) {
 // behind what `buffer` already holds.
 class SocketBody : public BodySource {
  public:
-  SocketBody(tcp::socket& socket, beast::flat_buffer& buffer,
+  SocketBody(BlockingStream& socket, beast::flat_buffer& buffer,
              HeaderParser& header)
       : socket_(socket), buffer_(buffer), header_(header) {}
 
   absl::Status ReadInto(absl::Span<char> out) override {
+    if (absl::Status s = Continue(); !s.ok()) return s;
     http::request_parser<http::buffer_body> parser(std::move(header_));
     parser.get().body().data = out.data();
     parser.get().body().size = out.size();
@@ -69,6 +164,7 @@ class SocketBody : public BodySource {
   }
 
   absl::StatusOr<std::string> ReadAll(std::uint64_t limit) override {
+    if (absl::Status s = Continue(); !s.ok()) return s;
     http::request_parser<http::string_body> parser(std::move(header_));
     parser.body_limit(limit);
     beast::error_code ec;
@@ -84,6 +180,22 @@ class SocketBody : public BodySource {
   }
 
  private:
+  // A client that sent "Expect: 100-continue" waits for this before it
+  // sends the body; the API asks for the body only once it accepted the
+  // request.
+  absl::Status Continue() {
+    const auto expect = header_.get().find(http::field::expect);
+    if (expect == header_.get().end() ||
+        !beast::iequals(expect->value(), "100-continue")) {
+      return absl::OkStatus();
+    }
+    constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    beast::error_code ec;
+    asio::write(socket_, asio::buffer(kContinue.data(), kContinue.size()), ec);
+    if (ec) return ReadError(ec, 0);
+    return absl::OkStatus();
+  }
+
   static absl::Status ReadError(const beast::error_code& ec,
                                 std::uint64_t read) {
     if (TimedOut(ec)) {
@@ -94,7 +206,7 @@ class SocketBody : public BodySource {
         "the body broke off after {} bytes: {}", read, ec.message()));
   }
 
-  tcp::socket& socket_;
+  BlockingStream& socket_;
   beast::flat_buffer& buffer_;
   HeaderParser& header_;
 };
@@ -211,8 +323,9 @@ class HttpServer::Impl {
     const std::string head =
         HeaderBlock(response, response.text.size(), /*keep_alive=*/false);
     SetTimeouts(socket);
+    BlockingStream stream(socket.native_handle());
     beast::error_code ec;
-    asio::write(socket,
+    asio::write(stream,
                 std::vector{asio::buffer(head), asio::buffer(response.text)},
                 ec);
     socket.close(ec);
@@ -231,10 +344,11 @@ class HttpServer::Impl {
   }
 
   void Serve(Connection* connection) {
-    tcp::socket& socket = connection->socket;
-    SetTimeouts(socket);
+    tcp::socket& tcp_socket = connection->socket;
+    SetTimeouts(tcp_socket);
     beast::error_code ec;
-    socket.set_option(tcp::no_delay(true), ec);
+    tcp_socket.set_option(tcp::no_delay(true), ec);
+    BlockingStream socket(tcp_socket.native_handle());
     beast::flat_buffer buffer;
     bool open = true;
     while (open) {
@@ -244,10 +358,8 @@ class HttpServer::Impl {
       // Sizes are checked by the API, which answers 413.
       parser.body_limit(std::numeric_limits<std::uint64_t>::max());
       http::read_header(socket, buffer, parser, ec);
-      bool stopping;
       {
         std::lock_guard lock(mu_);
-        stopping = stopping_;
         connection->busy = !ec;
       }
       if (ec) {
@@ -267,13 +379,12 @@ class HttpServer::Impl {
         }
         break;
       }
-      open = Answer(socket, buffer, parser, stopping);
+      open = Answer(socket, buffer, parser);
       std::lock_guard lock(mu_);
       connection->busy = false;
-      if (stopping_) open = false;
     }
-    socket.shutdown(tcp::socket::shutdown_both, ec);
-    socket.close(ec);
+    tcp_socket.shutdown(tcp::socket::shutdown_both, ec);
+    tcp_socket.close(ec);
     std::lock_guard lock(mu_);
     connections_.erase(connection);
     delete connection;
@@ -282,8 +393,8 @@ class HttpServer::Impl {
 
   // Answers the request whose header `parser` holds; returns whether the
   // connection stays open.
-  bool Answer(tcp::socket& socket, beast::flat_buffer& buffer,
-              HeaderParser& parser, bool stopping) {
+  bool Answer(BlockingStream& socket, beast::flat_buffer& buffer,
+              HeaderParser& parser) {
     const auto& header = parser.get();
     ApiRequest request;
     request.method = View(header.method_string());
@@ -301,13 +412,20 @@ class HttpServer::Impl {
     const bool keep_alive_asked = header.keep_alive();
     SocketBody body(socket, buffer, parser);
     const ApiResponse response = api_.Handle(request, body);
+    bool stopping;
+    {
+      // Read after the request is answered: one in flight when Stop came
+      // says that it closes the connection.
+      std::lock_guard lock(mu_);
+      stopping = stopping_;
+    }
     const bool keep_alive =
         keep_alive_asked && !response.body_unread && !stopping;
     return Write(socket, response, keep_alive) && keep_alive;
   }
 
   // Writes `response`; returns whether it could.
-  static bool Write(tcp::socket& socket, const ApiResponse& response,
+  static bool Write(BlockingStream& socket, const ApiResponse& response,
                     bool keep_alive) {
     std::string_view body = response.text;
     if (response.value.has_value()) {

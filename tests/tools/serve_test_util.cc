@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "tests/tools/tool_test_util.h"
 
 extern char** environ;
 
@@ -32,17 +33,6 @@ namespace dskv_test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string DskvPath() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  if (srcdir == nullptr || workspace == nullptr) {
-    ADD_FAILURE() << "run this test with bazel test: it finds the dskv tool "
-                     "through $TEST_SRCDIR";
-    return "dskv";
-  }
-  return std::string(srcdir) + "/" + workspace + "/tools/dskv";
-}
 
 std::string FileBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -166,8 +156,7 @@ void ServerProcess::Start(const std::string& store_dir,
   // A test writing to a connection the server closed must see EPIPE, not die.
   ::signal(SIGPIPE, SIG_IGN);
   stderr_path_ = stderr_path;
-  std::vector<std::string> args = {DskvPath(), "serve",
-                                   "--listen=127.0.0.1:0"};
+  std::vector<std::string> args = {ToolPath(), "serve", "--listen=127.0.0.1:0"};
   args.insert(args.end(), flags.begin(), flags.end());
   args.push_back(store_dir);
   std::vector<char*> argv;
@@ -183,8 +172,7 @@ void ServerProcess::Start(const std::string& store_dir,
                                    O_RDONLY, 0);
   // dup2 clears close-on-exec on the copy the server gets.
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO,
-                                   stderr_path.c_str(),
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   const int error =
       ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
@@ -230,9 +218,8 @@ void ServerProcess::Start(const std::string& store_dir,
   unsigned port = 0;
   const auto [end, ec] = std::from_chars(
       port_text.data(), port_text.data() + port_text.size(), port);
-  ASSERT_TRUE(ec == std::errc() &&
-              end == port_text.data() + port_text.size() && port > 0 &&
-              port <= 65535)
+  ASSERT_TRUE(ec == std::errc() && end == port_text.data() + port_text.size() &&
+              port > 0 && port <= 65535)
       << "no port in: " << line;
   port_ = static_cast<std::uint16_t>(port);
 }
@@ -304,9 +291,9 @@ HttpResponse Curl(const std::string& scratch_dir,
   const std::string head_path = base + ".head";
   const std::string out_path = base + ".out";
   const std::string err_path = base + ".err";
-  std::vector<std::string> all = {
-      "curl", "-s",      "-S",     "--max-time",  "60",          "-o",
-      body_path, "-D", head_path, "-w", "%{http_code}"};
+  std::vector<std::string> all = {"curl",    "-s", "-S",          "--max-time",
+                                  "60",      "-o", body_path,     "-D",
+                                  head_path, "-w", "%{http_code}"};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& arg : all) argv.push_back(arg.data());
@@ -335,8 +322,9 @@ HttpResponse Curl(const std::string& scratch_dir,
   std::string command;
   for (const std::string& arg : args) command += " '" + arg + "'";
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    ADD_FAILURE() << "curl" << command << " failed: "
-                  << DescribeWaitStatus(status) << "; " << FileBytes(err_path);
+    ADD_FAILURE() << "curl" << command
+                  << " failed: " << DescribeWaitStatus(status) << "; "
+                  << FileBytes(err_path);
   }
   const std::string code = FileBytes(out_path);
   response.status = std::atoi(code.c_str());
@@ -550,8 +538,7 @@ std::optional<std::uint64_t> ServerReceiveQueue(std::uint16_t server_port,
     const std::size_t local_colon = local.find(':');
     const std::size_t remote_colon = remote.find(':');
     const std::size_t queue_colon = queues.find(':');
-    if (local_colon == std::string::npos ||
-        remote_colon == std::string::npos ||
+    if (local_colon == std::string::npos || remote_colon == std::string::npos ||
         queue_colon == std::string::npos) {
       continue;
     }
