@@ -382,10 +382,15 @@ class HttpServer::Impl {
       open = Answer(socket, buffer, parser);
       std::lock_guard lock(mu_);
       connection->busy = false;
+      // Stop may have passed this connection over while it was busy, after
+      // Answer looked: it would not be woken from its next read.
+      if (stopping_) open = false;
     }
+    // Closed under mu_, so that Stop never shuts down a descriptor that is
+    // closed already, and perhaps reused.
+    std::lock_guard lock(mu_);
     tcp_socket.shutdown(tcp::socket::shutdown_both, ec);
     tcp_socket.close(ec);
-    std::lock_guard lock(mu_);
     connections_.erase(connection);
     delete connection;
     closed_.notify_all();
