@@ -70,17 +70,22 @@ absl::StatusOr<Invocation> ParseCommandLine(const Command& command,
       return absl::InvalidArgumentError(
           fmt::format("--{} is given twice", name));
     }
-    if (spec->takes_value && equals == std::string_view::npos) {
-      return absl::InvalidArgumentError(
-          fmt::format("--{} needs a value: --{}=...", name, name));
-    }
     if (!spec->takes_value && equals != std::string_view::npos) {
       return absl::InvalidArgumentError(
           fmt::format("--{} takes no value", name));
     }
-    flags.emplace(name, equals == std::string_view::npos
-                            ? std::string()
-                            : std::string(arg.substr(equals + 1)));
+    std::string value;
+    if (equals != std::string_view::npos) {
+      value = arg.substr(equals + 1);
+    } else if (spec->takes_value) {
+      // "--flag VALUE", as well as "--flag=VALUE".
+      if (it + 1 >= end_of_flags) {
+        return absl::InvalidArgumentError(fmt::format(
+            "--{} needs a value: --{}=VALUE or --{} VALUE", name, name, name));
+      }
+      value = *++it;
+    }
+    flags.emplace(name, std::move(value));
   }
   if (positional.size() < command.min_args ||
       positional.size() > command.max_args) {

@@ -7,7 +7,10 @@
 
 #include "base/hex_digest.h"
 #include "dskv/key.h"
+#include "tools/http_batch.h"
+#include "tools/http_listing.h"
 #include "tools/http_request.h"
+#include "tools/store_json.h"
 
 namespace dskv::tool {
 namespace {
@@ -69,6 +72,52 @@ ApiResponse MethodNotAllowed(std::string_view method, std::string_view allow) {
   return response;
 }
 
+// A body that remembers whether it was read whole: if not, what is left of
+// it (or what a failed read left) would be taken for the next request.
+class TrackedBody : public BodySource {
+ public:
+  explicit TrackedBody(BodySource& body) : body_(body) {}
+
+  absl::Status ReadInto(absl::Span<char> out) override {
+    absl::Status status = body_.ReadInto(out);
+    read_ = status.ok();
+    return status;
+  }
+  absl::StatusOr<std::string> ReadAll(std::uint64_t limit) override {
+    absl::StatusOr<std::string> all = body_.ReadAll(limit);
+    read_ = all.ok();
+    return all;
+  }
+
+  bool read() const { return read_; }
+
+ private:
+  BodySource& body_;
+  bool read_ = false;
+};
+
+// OK if a body of `size` bytes is within `limit`; 413 if not.
+absl::Status CheckBodySize(std::uint64_t size, std::uint64_t limit) {
+  if (size <= limit) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      fmt::format("the body is {} bytes; this server takes at most {} here "
+                  "(--max-value-size)",
+                  size, limit));
+}
+
+absl::StatusOr<std::string> CollectionsJsonOf(const Store& store) {
+  absl::StatusOr<std::vector<CollectionInfo>> collections =
+      store.ListCollections();
+  if (!collections.ok()) return collections.status();
+  return CollectionsJson(*collections);
+}
+
+absl::StatusOr<std::string> StatsJsonOf(const Store& store) {
+  absl::StatusOr<Stats> stats = store.GetStats();
+  if (!stats.ok()) return stats.status();
+  return StatsJson(*stats);
+}
+
 }  // namespace
 
 ApiResponse TextResponse(int status, std::string_view message) {
@@ -81,50 +130,77 @@ ApiResponse TextResponse(int status, std::string_view message) {
 }
 
 ApiResponse HttpApi::Handle(const ApiRequest& request, BodySource& body) {
-  const bool has_body =
-      request.chunked || request.content_length.value_or(0) > 0;
+  TrackedBody tracked(body);
   ApiResponse response = [&] {
     absl::StatusOr<HttpTarget> target = ParseTarget(request.target);
     if (!target.ok()) return ErrorResponse(target.status());
-    switch (target->kind) {
-      case HttpTarget::Kind::kHealth:
-        if (request.method == "GET" || request.method == "HEAD") {
-          ApiResponse ok = TextResponse(200, "ok");
-          ok.headers_only = request.method == "HEAD";
-          return ok;
-        }
-        return MethodNotAllowed(request.method, "GET, HEAD");
-      case HttpTarget::Kind::kKey: {
-        if (target->Has("list") || target->Has("values")) {
-          return TextResponse(501,
-                              "listing (?list, ?values) is not served yet; see "
-                              "docs/http.md");
-        }
-        // Joined, the key would be split at the collection's own '/'.
-        if (absl::Status s = ValidateCollection(target->collection); !s.ok()) {
-          return ErrorResponse(s);
-        }
-        const std::string key = target->collection + "/" + target->member;
-        const bool sync = options_.sync || target->Has("sync");
-        if (request.method == "GET") return Get(request, key, false);
-        if (request.method == "HEAD") return Get(request, key, true);
-        if (request.method == "PUT") return Put(request, key, sync, body);
-        if (request.method == "DELETE") return Delete(key, sync);
-        return MethodNotAllowed(request.method, "GET, HEAD, PUT, DELETE");
-      }
-      case HttpTarget::Kind::kRoot:
-      case HttpTarget::Kind::kStats:
-      case HttpTarget::Kind::kBatch:
-      case HttpTarget::Kind::kCollection:
-        break;
-    }
-    return TextResponse(501,
-                        fmt::format("{} {} is not served yet; see docs/http.md",
-                                    request.method, request.target));
+    return Route(request, *target, tracked);
   }();
-  // Put reads the body it accepts; every other answer leaves it unread.
-  if (has_body && request.method != "PUT") response.body_unread = true;
+  const bool has_body =
+      request.chunked || request.content_length.value_or(0) > 0;
+  if (has_body && !tracked.read()) response.body_unread = true;
   return response;
+}
+
+ApiResponse HttpApi::Route(const ApiRequest& request, const HttpTarget& target,
+                           BodySource& body) {
+  using Kind = HttpTarget::Kind;
+  const std::string_view method = request.method;
+  const bool read = method == "GET" || method == "HEAD";
+  auto head_if = [&](ApiResponse response) {
+    response.headers_only = method == "HEAD";
+    return response;
+  };
+  const bool named =
+      target.kind == Kind::kCollection || target.kind == Kind::kKey;
+  if (named) {
+    // Joined, a key would be split at the collection's own '/'.
+    if (absl::Status s = ValidateCollection(target.collection); !s.ok()) {
+      return ErrorResponse(s);
+    }
+  }
+  const bool listing = target.kind == Kind::kCollection ||
+                       (target.kind == Kind::kKey &&
+                        (target.Has("list") || target.Has("values")));
+  if (listing && read) return head_if(List(target));
+  for (const auto& [name, value] : target.query) {
+    // A misspelt ?sync must not pass for a durable write.
+    if (name != "sync" && !(listing && (name == "list" || name == "values"))) {
+      return TextResponse(
+          400, fmt::format("query parameter {:?}: only a listing (GET with "
+                           "?list or ?values) takes parameters besides ?sync",
+                           name));
+    }
+  }
+  const bool sync = options_.sync || target.Has("sync");
+  switch (target.kind) {
+    case Kind::kHealth:
+      if (read) return head_if(TextResponse(200, "ok"));
+      return MethodNotAllowed(method, "GET, HEAD");
+    case Kind::kRoot:
+      if (read) return head_if(Json(CollectionsJsonOf(store_)));
+      return MethodNotAllowed(method, "GET, HEAD");
+    case Kind::kStats:
+      if (read) return head_if(Json(StatsJsonOf(store_)));
+      return MethodNotAllowed(method, "GET, HEAD");
+    case Kind::kBatch:
+      if (method == "POST") return Batch(request, sync, body);
+      return MethodNotAllowed(method, "POST");
+    case Kind::kCollection:
+      if (method == "DELETE") return DeleteAll(target.collection, sync);
+      if (method == "POST") {
+        return PostContent(request, target.collection, sync, body);
+      }
+      return MethodNotAllowed(method, "GET, HEAD, DELETE, POST");
+    case Kind::kKey:
+      break;
+  }
+  if (listing) return MethodNotAllowed(method, "GET, HEAD");
+  const std::string key = target.collection + "/" + target.member;
+  if (read) return Get(request, key, method == "HEAD");
+  if (method == "PUT") return Put(request, key, sync, body);
+  if (method == "DELETE") return Delete(key, sync);
+  return MethodNotAllowed(method, "GET, HEAD, PUT, DELETE");
 }
 
 ApiResponse HttpApi::Get(const ApiRequest& request, const std::string& key,
@@ -177,42 +253,26 @@ ApiResponse HttpApi::Get(const ApiRequest& request, const std::string& key,
 
 ApiResponse HttpApi::Put(const ApiRequest& request, const std::string& key,
                          bool sync, BodySource& body) {
-  // Whether the whole body was read: if not, what is left of it (or the
-  // part a failed read left) would be taken for the next request.
-  bool read = false;
-  auto failed = [&](const absl::Status& status) {
-    ApiResponse response = ErrorResponse(status);
-    response.body_unread = !read;
-    return response;
-  };
   absl::StatusOr<bool> created;
   if (request.chunked) {
     // Of unknown size: read whole first, then copied in.
     absl::StatusOr<std::string> value = body.ReadAll(options_.max_value_size);
-    if (!value.ok()) return failed(value.status());
-    read = true;
+    if (!value.ok()) return ErrorResponse(value.status());
     created = store_.PutFrom(key, value->size(), [&](absl::Span<char> out) {
       if (!value->empty()) std::memcpy(out.data(), value->data(), out.size());
       return absl::OkStatus();
     });
   } else {
     const std::uint64_t size = request.content_length.value_or(0);
-    if (size > options_.max_value_size) {
-      return failed(absl::ResourceExhaustedError(
-          fmt::format("the value is {} bytes; this server takes at most {} "
-                      "(--max-value-size)",
-                      size, options_.max_value_size)));
+    if (absl::Status s = CheckBodySize(size, options_.max_value_size);
+        !s.ok()) {
+      return ErrorResponse(s);
     }
-    created = store_.PutFrom(key, size, [&](absl::Span<char> out) {
-      absl::Status status = body.ReadInto(out);
-      read = status.ok();
-      return status;
-    });
+    created = store_.PutFrom(
+        key, size, [&](absl::Span<char> out) { return body.ReadInto(out); });
   }
-  if (!created.ok()) return failed(created.status());
-  if (sync) {
-    if (absl::Status s = store_.Flush(); !s.ok()) return failed(s);
-  }
+  if (!created.ok()) return ErrorResponse(created.status());
+  if (absl::Status s = SyncIf(sync); !s.ok()) return ErrorResponse(s);
   ApiResponse response;
   response.status = *created ? 201 : 204;
   return response;
@@ -221,12 +281,94 @@ ApiResponse HttpApi::Put(const ApiRequest& request, const std::string& key,
 ApiResponse HttpApi::Delete(const std::string& key, bool sync) {
   absl::StatusOr<bool> removed = store_.Remove(key);
   if (!removed.ok()) return ErrorResponse(removed.status());
-  if (sync) {
-    if (absl::Status s = store_.Flush(); !s.ok()) return ErrorResponse(s);
-  }
+  if (absl::Status s = SyncIf(sync); !s.ok()) return ErrorResponse(s);
   ApiResponse response;
   response.status = *removed ? 204 : 404;
   return response;
+}
+
+ApiResponse HttpApi::List(const HttpTarget& target) {
+  absl::StatusOr<ListingRequest> request = ParseListingRequest(target);
+  if (!request.ok()) return ErrorResponse(request.status());
+  absl::StatusOr<ListingPage> page =
+      ReadListing(store_, *request, options_.max_listing_bytes);
+  if (!page.ok()) return ErrorResponse(page.status());
+  ApiResponse response;
+  response.status = 200;
+  response.text = std::move(page->body);
+  const bool keys = request->form == ListingRequest::Form::kKeys;
+  response.headers.emplace_back(
+      "Content-Type", keys ? "application/json" : "application/x-ndjson");
+  // ?values has no JSON to hold it. A key path is ASCII: safe in a header.
+  response.headers.emplace_back("Dskv-Next", std::move(page->next));
+  return response;
+}
+
+ApiResponse HttpApi::DeleteAll(const std::string& collection, bool sync) {
+  if (absl::Status s = store_.DeleteAll(collection); !s.ok()) {
+    return ErrorResponse(s);
+  }
+  if (absl::Status s = SyncIf(sync); !s.ok()) return ErrorResponse(s);
+  ApiResponse response;
+  response.status = 204;
+  return response;
+}
+
+ApiResponse HttpApi::PostContent(const ApiRequest& request,
+                                 const std::string& collection, bool sync,
+                                 BodySource& body) {
+  // PutContent hashes the whole value before it stores it: the body is
+  // read whole first.
+  absl::StatusOr<std::string> value =
+      ReadBody(request, options_.max_value_size, body);
+  if (!value.ok()) return ErrorResponse(value.status());
+  absl::StatusOr<std::string> member = store_.PutContent(collection, *value);
+  if (!member.ok()) return ErrorResponse(member.status());
+  if (absl::Status s = SyncIf(sync); !s.ok()) return ErrorResponse(s);
+  const std::string location = KeyPath(collection, *member);
+  ApiResponse response = TextResponse(201, location);
+  response.headers.emplace_back("Location", location);
+  return response;
+}
+
+ApiResponse HttpApi::Batch(const ApiRequest& request, bool sync,
+                           BodySource& body) {
+  absl::StatusOr<std::string> lines =
+      ReadBody(request, 2 * options_.max_value_size + (1 << 20), body);
+  if (!lines.ok()) return ErrorResponse(lines.status());
+  absl::StatusOr<WriteBatch> batch = ParseBatch(*lines);
+  if (!batch.ok()) return ErrorResponse(batch.status());
+  lines->clear();
+  lines->shrink_to_fit();
+  if (absl::Status s = store_.Write(*batch); !s.ok()) return ErrorResponse(s);
+  if (absl::Status s = SyncIf(sync); !s.ok()) return ErrorResponse(s);
+  ApiResponse response;
+  response.status = 204;
+  return response;
+}
+
+ApiResponse HttpApi::Json(const absl::StatusOr<std::string>& json) const {
+  if (!json.ok()) return ErrorResponse(json.status());
+  ApiResponse response;
+  response.status = 200;
+  response.text = *json;
+  response.headers.emplace_back("Content-Type", "application/json");
+  return response;
+}
+
+absl::StatusOr<std::string> HttpApi::ReadBody(const ApiRequest& request,
+                                              std::uint64_t limit,
+                                              BodySource& body) {
+  if (request.chunked) return body.ReadAll(limit);
+  const std::uint64_t size = request.content_length.value_or(0);
+  if (absl::Status s = CheckBodySize(size, limit); !s.ok()) return s;
+  std::string bytes(size, '\0');
+  if (absl::Status s = body.ReadInto(absl::MakeSpan(bytes)); !s.ok()) return s;
+  return bytes;
+}
+
+absl::Status HttpApi::SyncIf(bool sync) {
+  return sync ? store_.Flush() : absl::OkStatus();
 }
 
 }  // namespace dskv::tool

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "dskv/store.h"
+#include "tools/http_request.h"
 
 namespace dskv::tool {
 
@@ -64,24 +65,44 @@ struct ApiResponse {
 class HttpApi {
  public:
   struct Options {
-    // Bodies above this are refused with 413 before they are read.
+    // Values above this are refused with 413 before they are read; a batch
+    // body may be twice as large, plus 1 MiB, for its encoding.
     std::uint64_t max_value_size = std::uint64_t{256} << 20;
     // Writes wait until they are durable, as with ?sync on each.
     bool sync = false;
+    // A listing's page ends once its body passes this (docs/http.md).
+    std::size_t max_listing_bytes = std::size_t{16} << 20;
   };
 
   // `store` must outlive the API.
   HttpApi(Store& store, Options options) : store_(store), options_(options) {}
 
+  // Whether every write waits until it is durable (Options::sync).
+  bool sync() const { return options_.sync; }
+
   // Answers `request`. Thread-safe: the store is.
   ApiResponse Handle(const ApiRequest& request, BodySource& body);
 
  private:
+  ApiResponse Route(const ApiRequest& request, const HttpTarget& target,
+                    BodySource& body);
   ApiResponse Get(const ApiRequest& request, const std::string& key,
                   bool headers_only);
   ApiResponse Put(const ApiRequest& request, const std::string& key, bool sync,
                   BodySource& body);
   ApiResponse Delete(const std::string& key, bool sync);
+  ApiResponse List(const HttpTarget& target);
+  ApiResponse DeleteAll(const std::string& collection, bool sync);
+  ApiResponse PostContent(const ApiRequest& request,
+                          const std::string& collection, bool sync,
+                          BodySource& body);
+  ApiResponse Batch(const ApiRequest& request, bool sync, BodySource& body);
+  ApiResponse Json(const absl::StatusOr<std::string>& json) const;
+  // The whole body, of at most `limit` bytes (413 beyond).
+  absl::StatusOr<std::string> ReadBody(const ApiRequest& request,
+                                       std::uint64_t limit, BodySource& body);
+  // Makes the writes made so far durable if `sync`.
+  absl::Status SyncIf(bool sync);
 
   Store& store_;
   const Options options_;

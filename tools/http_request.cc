@@ -14,12 +14,21 @@ int HexDigit(char c) {
   return -1;
 }
 
+// Whether Decode reads '+' as a space: in a query, as HTML forms and
+// every URL library encode it; in a path, '+' is itself.
+enum class Plus { kItself, kSpace };
+
 // Percent-decodes `part`, which starts at byte `offset` of the target (for
-// messages). '+' is a '+': the API takes keys, not form fields.
-absl::StatusOr<std::string> Decode(std::string_view part, std::size_t offset) {
+// messages).
+absl::StatusOr<std::string> Decode(std::string_view part, std::size_t offset,
+                                   Plus plus = Plus::kItself) {
   std::string out;
   out.reserve(part.size());
   for (std::size_t i = 0; i < part.size(); ++i) {
+    if (part[i] == '+' && plus == Plus::kSpace) {
+      out += ' ';
+      continue;
+    }
     if (part[i] != '%') {
       out += part[i];
       continue;
@@ -46,12 +55,12 @@ absl::Status ParseQuery(std::string_view query, std::size_t offset,
     if (!param.empty()) {
       const std::size_t equals = param.find('=');
       absl::StatusOr<std::string> name =
-          Decode(param.substr(0, equals), offset);
+          Decode(param.substr(0, equals), offset, Plus::kSpace);
       if (!name.ok()) return name.status();
       std::optional<std::string> value;
       if (equals != std::string_view::npos) {
         absl::StatusOr<std::string> decoded =
-            Decode(param.substr(equals + 1), offset + equals + 1);
+            Decode(param.substr(equals + 1), offset + equals + 1, Plus::kSpace);
         if (!decoded.ok()) return decoded.status();
         value = *std::move(decoded);
       }
@@ -139,6 +148,33 @@ absl::StatusOr<HttpTarget> ParseTarget(std::string_view target) {
   parsed.collection = *std::move(collection);
   parsed.member = *std::move(member);
   return parsed;
+}
+
+absl::StatusOr<std::string> PercentDecode(std::string_view text) {
+  return Decode(text, 0);
+}
+
+std::string KeyPath(std::string_view collection, std::string_view member) {
+  std::string path;
+  path.reserve(2 + collection.size() + member.size());
+  auto append = [&path](std::string_view part, bool keep_slashes) {
+    for (const char c : part) {
+      const bool unreserved = (c >= 'a' && c <= 'z') ||
+                              (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                              c == '_' || c == '~';
+      if (unreserved || (c == '/' && keep_slashes)) {
+        path += c;
+      } else {
+        path += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+      }
+    }
+  };
+  path += '/';
+  append(collection, false);
+  path += '/';
+  append(member, true);
+  return path;
 }
 
 absl::StatusOr<std::optional<ByteRange>> ParseRange(std::string_view header,

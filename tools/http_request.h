@@ -42,7 +42,8 @@ struct HttpTarget {
 
 // Parses an origin-form target ("/path?query"). The path is split at its
 // first '/' after the leading one (collection, then member) before each part
-// is percent-decoded, exactly once, so "%2F" in a member is a '/' of the
+// is percent-decoded, exactly once (in the query, '+' is a space, as forms
+// encode it; in the path, a '+'), so "%2F" in a member is a '/' of the
 // member and in a collection makes it invalid. Paths starting with "/_" and
 // having no second '/' are the endpoints; every other path must name a
 // collection.
@@ -51,6 +52,16 @@ struct HttpTarget {
 // starting with '/', a bad percent-escape, a path of one segment that is not
 // an endpoint, a parameter given twice.
 absl::StatusOr<HttpTarget> ParseTarget(std::string_view target);
+
+// Percent-decodes `text` (as ParseTarget decodes a path: '+' is a '+').
+// InvalidArgument for a '%' not followed by two hex digits.
+absl::StatusOr<std::string> PercentDecode(std::string_view text);
+
+// The path that names the key `collection`/`member` in a target,
+// "/<collection>/<member>", each part percent-encoded but for unreserved
+// characters (RFC 3986: letters, digits, "-._~") and, in the member, '/'.
+// ParseTarget reads it back as that key.
+std::string KeyPath(std::string_view collection, std::string_view member);
 
 // A range of bytes of a value: [first, last], both included.
 struct ByteRange {

@@ -1,19 +1,31 @@
 #include "tools/http_server.h"
 
 #include <fmt/format.h>
+#include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdint>
+#include <future>
 #include <limits>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <thread>
@@ -30,13 +42,17 @@ using tcp = asio::ip::tcp;
 
 using HeaderParser = http::request_parser<http::empty_body>;
 
-// A connected socket read and written with blocking readv(2) and
-// sendmsg(2), so that SO_RCVTIMEO and SO_SNDTIMEO bound every call: Asio's
-// own blocking operations, on seeing EAGAIN, wait in poll(2) with no
-// timeout. A Beast SyncReadStream and SyncWriteStream.
+// A connected, non-blocking socket read and written as if it blocked:
+// readv(2) and sendmsg(2), and on EAGAIN a poll(2) that gives up after the
+// idle timeout. A Beast SyncReadStream and SyncWriteStream, for the parts
+// of a request served on a thread of their own (a body still to come, a
+// sync): such a thread may wait as long as the client or the disk takes.
 class BlockingStream {
  public:
-  explicit BlockingStream(int fd) : fd_(fd) {}
+  BlockingStream(int fd, std::chrono::milliseconds timeout)
+      : fd_(fd),
+        timeout_ms_(static_cast<int>(std::min<std::int64_t>(
+            timeout.count(), std::numeric_limits<int>::max()))) {}
 
   template <typename Buffers>
   std::size_t read_some(const Buffers& buffers, beast::error_code& ec) {
@@ -51,10 +67,7 @@ class BlockingStream {
         ec = asio::error::eof;
         return 0;
       }
-      if (errno != EINTR) {
-        ec = ErrorOf(errno);
-        return 0;
-      }
+      if (!Retry(POLLIN, ec)) return 0;
     }
   }
 
@@ -71,10 +84,7 @@ class BlockingStream {
       // MSG_NOSIGNAL: a peer that went away is an error, not SIGPIPE.
       const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
       if (n >= 0) return static_cast<std::size_t>(n);
-      if (errno != EINTR) {
-        ec = ErrorOf(errno);
-        return 0;
-      }
+      if (!Retry(POLLOUT, ec)) return 0;
     }
   }
 
@@ -113,21 +123,39 @@ class BlockingStream {
     return pieces;
   }
 
-  static beast::error_code ErrorOf(int error) {
-    if (error == EAGAIN || error == EWOULDBLOCK) return asio::error::timed_out;
-    return beast::error_code(error, beast::system_category());
+  // After a failed call (errno): whether to try again, having waited for
+  // the socket to be ready; if not, `ec` says why.
+  bool Retry(short events, beast::error_code& ec) const {
+    if (errno == EINTR) return true;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      ec = beast::error_code(errno, beast::system_category());
+      return false;
+    }
+    pollfd ready{.fd = fd_, .events = events, .revents = 0};
+    while (true) {
+      const int n = ::poll(&ready, 1, timeout_ms_);
+      if (n > 0) return true;  // Ready, or an error the call will report.
+      if (n == 0) {
+        ec = asio::error::timed_out;
+        return false;
+      }
+      if (errno != EINTR) {
+        ec = beast::error_code(errno, beast::system_category());
+        return false;
+      }
+    }
   }
 
   int fd_;
+  int timeout_ms_;
 };
 
 std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
-// Whether `ec`, from a blocking read or write, is the socket's timeout
-// (SO_RCVTIMEO, SO_SNDTIMEO) passing.
+// Whether `ec` is the idle timeout passing, in BlockingStream or in an
+// asynchronous operation of a beast::tcp_stream.
 bool TimedOut(const beast::error_code& ec) {
-  return ec == asio::error::would_block || ec == asio::error::try_again ||
-         ec == asio::error::timed_out;
+  return ec == asio::error::timed_out || ec == beast::error::timeout;
 }
 
 // The body of the request whose header `header` parsed, read from `socket`
@@ -229,12 +257,67 @@ std::string HeaderBlock(const ApiResponse& response, std::uint64_t body_size,
   return head;
 }
 
+// The ApiRequest of the request whose header `parser` holds; it points into
+// the parser.
+ApiRequest RequestOf(const HeaderParser& parser) {
+  const auto& header = parser.get();
+  ApiRequest request;
+  request.method = View(header.method_string());
+  request.target = View(header.target());
+  if (auto f = header.find(http::field::if_none_match); f != header.end()) {
+    request.if_none_match = View(f->value());
+  }
+  if (auto f = header.find(http::field::range); f != header.end()) {
+    request.range = View(f->value());
+  }
+  request.chunked = parser.chunked();
+  if (parser.content_length().has_value()) {
+    request.content_length = *parser.content_length();
+  }
+  return request;
+}
+
+// A response's bytes: its header block, and the body it points at.
+struct ResponseBytes {
+  std::string head;
+  std::string_view body;
+
+  ResponseBytes(const ApiResponse& response, bool keep_alive) {
+    body = response.text;
+    if (response.value.has_value()) {
+      body = response.value->value().substr(response.offset, response.length);
+    }
+    head = HeaderBlock(response, body.size(), keep_alive);
+    if (response.headers_only) body = {};
+  }
+
+  std::vector<asio::const_buffer> Buffers() const {
+    std::vector<asio::const_buffer> buffers = {asio::buffer(head)};
+    if (!body.empty())
+      buffers.push_back(asio::buffer(body.data(), body.size()));
+    return buffers;
+  }
+};
+
 }  // namespace
 
+// How a connection is served. Its header is read asynchronously, on the
+// server's threads (Options::threads), with no thread waiting on an idle
+// connection. A request that cannot wait on a thread of its own (a GET, or
+// a write whose body came whole with its header, acknowledged from memory)
+// is answered there too, and its response written asynchronously. Any other
+// request (a body still to come, ?sync, --durability=sync: what may wait on
+// the client or the disk) is handed to a thread of its own, which reads
+// the body and writes the response with BlockingStream, then hands the
+// connection back. A connection runs one request at a time, on its strand.
 class HttpServer::Impl {
  public:
   Impl(HttpApi& api, Options options)
-      : api_(api), options_(std::move(options)), acceptor_(io_) {}
+      : api_(api),
+        options_(std::move(options)),
+        io_(static_cast<int>(options_.threads)),
+        acceptor_(asio::make_strand(io_)),
+        work_(asio::make_work_guard(io_)) {}
 
   absl::Status Listen() {
     beast::error_code ec;
@@ -255,63 +338,104 @@ class HttpServer::Impl {
                                                 ec.message()));
     }
     port_ = acceptor_.local_endpoint().port();
-    accept_thread_ = std::thread([this] { AcceptLoop(); });
+    Accept();
+    for (std::size_t i = 0; i < options_.threads; ++i) {
+      threads_.emplace_back([this] { io_.run(); });
+    }
     return absl::OkStatus();
   }
 
   std::uint16_t port() const { return port_; }
 
   void Stop() {
+    std::vector<std::shared_ptr<Session>> idle;
     {
       std::lock_guard lock(mu_);
       if (stopping_) return;
       stopping_ = true;
-    }
-    // Wakes the blocked accept.
-    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
-    accept_thread_.join();
-    beast::error_code ignored;
-    acceptor_.close(ignored);
-    std::unique_lock lock(mu_);
-    for (Connection* connection : connections_) {
-      // A connection waiting for its next request reads end-of-stream at
-      // once; one serving a request finishes it, and then closes.
-      if (!connection->busy) {
-        ::shutdown(connection->socket.native_handle(), SHUT_RD);
+      for (const std::shared_ptr<Session>& session : sessions_) {
+        if (!session->busy) idle.push_back(session);
       }
     }
-    closed_.wait(lock, [&] { return connections_.empty(); });
+    // Closed first, so that a client that sees its idle connection closed
+    // finds new ones refused.
+    std::promise<void> acceptor_closed;
+    asio::post(acceptor_.get_executor(), [this, &acceptor_closed] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+      acceptor_closed.set_value();
+    });
+    acceptor_closed.get_future().wait();
+    // A connection waiting for its next request is closed; one serving a
+    // request finishes it, and then closes.
+    for (const std::shared_ptr<Session>& session : idle) {
+      asio::post(session->stream.get_executor(),
+                 [this, session] { CloseIfIdle(session); });
+    }
+    idle.clear();
+    {
+      std::unique_lock lock(mu_);
+      closed_.wait(lock, [&] {
+        return sessions_.empty() && !accepting_ && own_threads_ == 0;
+      });
+    }
+    work_.reset();
+    io_.stop();
+    for (std::thread& thread : threads_) thread.join();
+    threads_.clear();
   }
 
  private:
-  struct Connection {
-    explicit Connection(tcp::socket s) : socket(std::move(s)) {}
-    tcp::socket socket;
+  struct Session {
+    explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
+
+    beast::tcp_stream stream;  // Used on its strand, or by its own thread.
+    beast::flat_buffer buffer;
+    std::optional<HeaderParser> parser;
+    // The response being written asynchronously, and its bytes.
+    ApiResponse response;
+    std::optional<ResponseBytes> bytes;
+    bool keep_alive = false;
     bool busy = false;  // Serving a request; guarded by mu_.
   };
 
-  void AcceptLoop() {
-    while (true) {
-      tcp::socket socket(io_);
-      beast::error_code ec;
-      acceptor_.accept(socket, ec);
-      std::unique_lock lock(mu_);
-      if (stopping_) return;
-      if (ec) {
-        // Out of descriptors, say: give connections time to close.
-        closed_.wait_for(lock, std::chrono::milliseconds(10));
-        continue;
-      }
-      if (connections_.size() >= options_.max_connections) {
-        lock.unlock();
-        Refuse(socket);
-        continue;
-      }
-      auto* connection = new Connection(std::move(socket));
-      connections_.insert(connection);
-      lock.unlock();
-      std::thread([this, connection] { Serve(connection); }).detach();
+  void Accept() {
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [this](beast::error_code ec, tcp::socket socket) {
+                             OnAccept(ec, std::move(socket));
+                           });
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    std::unique_lock lock(mu_);
+    if (stopping_ || ec == asio::error::operation_aborted) {
+      accepting_ = false;
+      closed_.notify_all();
+      return;
     }
+    if (ec) {
+      // Out of descriptors, say: give connections time to close.
+      lock.unlock();
+      auto timer = std::make_shared<asio::steady_timer>(
+          acceptor_.get_executor(), std::chrono::milliseconds(10));
+      timer->async_wait([this, timer](beast::error_code) { Accept(); });
+      return;
+    }
+    if (sessions_.size() >= options_.max_connections) {
+      lock.unlock();
+      Refuse(socket);
+      Accept();
+      return;
+    }
+    auto session = std::make_shared<Session>(std::move(socket));
+    sessions_.insert(session);
+    lock.unlock();
+    beast::error_code ignored;
+    session->stream.socket().set_option(tcp::no_delay(true), ignored);
+    session->stream.socket().non_blocking(true, ignored);
+    asio::dispatch(session->stream.get_executor(),
+                   [this, session] { ReadHeader(session); });
+    Accept();
   }
 
   // Answers a connection beyond Options::max_connections with 503.
@@ -320,103 +444,143 @@ class HttpServer::Impl {
         503, fmt::format("this server has {} connections open already "
                          "(--max-connections)",
                          options_.max_connections));
-    const std::string head =
-        HeaderBlock(response, response.text.size(), /*keep_alive=*/false);
-    SetTimeouts(socket);
-    BlockingStream stream(socket.native_handle());
     beast::error_code ec;
-    asio::write(stream,
-                std::vector{asio::buffer(head), asio::buffer(response.text)},
-                ec);
+    socket.non_blocking(true, ec);
+    BlockingStream stream(socket.native_handle(), options_.idle_timeout);
+    const ResponseBytes bytes(response, /*keep_alive=*/false);
+    asio::write(stream, bytes.Buffers(), ec);
     socket.close(ec);
   }
 
-  void SetTimeouts(tcp::socket& socket) const {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                        options_.idle_timeout)
-                        .count();
-    const timeval timeout{.tv_sec = static_cast<time_t>(us / 1'000'000),
-                          .tv_usec = static_cast<suseconds_t>(us % 1'000'000)};
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
-                 sizeof timeout);
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &timeout,
-                 sizeof timeout);
-  }
-
-  void Serve(Connection* connection) {
-    tcp::socket& tcp_socket = connection->socket;
-    SetTimeouts(tcp_socket);
-    beast::error_code ec;
-    tcp_socket.set_option(tcp::no_delay(true), ec);
-    BlockingStream socket(tcp_socket.native_handle());
-    beast::flat_buffer buffer;
-    bool open = true;
-    while (open) {
-      HeaderParser parser;
-      parser.header_limit(
-          static_cast<std::uint32_t>(options_.max_header_bytes));
-      // Sizes are checked by the API, which answers 413.
-      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-      http::read_header(socket, buffer, parser, ec);
-      {
-        std::lock_guard lock(mu_);
-        connection->busy = !ec;
-      }
-      if (ec) {
-        if (ec == http::error::header_limit) {
-          Write(socket,
-                TextResponse(431, fmt::format("the request's headers pass "
-                                              "{} bytes",
-                                              options_.max_header_bytes)),
-                false);
-        } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
-                   !TimedOut(ec) && ec != asio::error::connection_reset &&
-                   buffer.size() > 0) {
-          Write(socket,
-                TextResponse(
-                    400, fmt::format("malformed request: {}", ec.message())),
-                false);
-        }
-        break;
-      }
-      open = Answer(socket, buffer, parser);
+  // On the session's strand: waits for its next request.
+  void ReadHeader(const std::shared_ptr<Session>& session) {
+    bool stopping;
+    {
       std::lock_guard lock(mu_);
-      connection->busy = false;
-      // Stop may have passed this connection over while it was busy, after
-      // Answer looked: it would not be woken from its next read.
-      if (stopping_) open = false;
+      session->busy = false;
+      stopping = stopping_;
     }
-    // Closed under mu_, so that Stop never shuts down a descriptor that is
-    // closed already, and perhaps reused.
-    std::lock_guard lock(mu_);
-    tcp_socket.shutdown(tcp::socket::shutdown_both, ec);
-    tcp_socket.close(ec);
-    connections_.erase(connection);
-    delete connection;
-    closed_.notify_all();
+    // Stop may have passed this connection over while it was busy.
+    if (stopping) return Close(session);
+    session->parser.emplace();
+    session->parser->header_limit(
+        static_cast<std::uint32_t>(options_.max_header_bytes));
+    // Sizes are checked by the API, which answers 413.
+    session->parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    session->stream.expires_after(options_.idle_timeout);
+    http::async_read_header(session->stream, session->buffer, *session->parser,
+                            [this, session](beast::error_code ec, std::size_t) {
+                              OnHeader(session, ec);
+                            });
   }
 
-  // Answers the request whose header `parser` holds; returns whether the
-  // connection stays open.
-  bool Answer(BlockingStream& socket, beast::flat_buffer& buffer,
-              HeaderParser& parser) {
-    const auto& header = parser.get();
-    ApiRequest request;
-    request.method = View(header.method_string());
-    request.target = View(header.target());
-    if (auto f = header.find(http::field::if_none_match); f != header.end()) {
-      request.if_none_match = View(f->value());
+  void OnHeader(const std::shared_ptr<Session>& session, beast::error_code ec) {
+    session->stream.expires_never();
+    if (ec) {
+      BlockingStream socket(session->stream.socket().native_handle(),
+                            options_.idle_timeout);
+      if (ec == http::error::header_limit) {
+        WriteNow(socket,
+                 TextResponse(431, fmt::format("the request's headers pass "
+                                               "{} bytes",
+                                               options_.max_header_bytes)),
+                 false);
+      } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
+                 !TimedOut(ec) && ec != asio::error::operation_aborted &&
+                 ec != asio::error::connection_reset &&
+                 session->buffer.size() > 0) {
+        WriteNow(socket,
+                 TextResponse(
+                     400, fmt::format("malformed request: {}", ec.message())),
+                 false);
+      }
+      return Close(session);
     }
-    if (auto f = header.find(http::field::range); f != header.end()) {
-      request.range = View(f->value());
+    {
+      std::lock_guard lock(mu_);
+      session->busy = true;
     }
-    request.chunked = parser.chunked();
-    if (parser.content_length().has_value()) {
-      request.content_length = *parser.content_length();
+    if (!MayWait(*session)) return AnswerHere(session);
+    {
+      std::lock_guard lock(mu_);
+      ++own_threads_;
     }
-    const bool keep_alive_asked = header.keep_alive();
-    SocketBody body(socket, buffer, parser);
-    const ApiResponse response = api_.Handle(request, body);
+    // The thread holds the session until it hands it back.
+    std::thread([this, session]() mutable {
+      AnswerOnOwnThread(std::move(session));
+      // Its last touch of the server: Stop waits for this.
+      std::lock_guard lock(mu_);
+      --own_threads_;
+      closed_.notify_all();
+    }).detach();
+  }
+
+  // Whether answering the request may wait on the client or the disk.
+  bool MayWait(Session& session) const {
+    const HeaderParser& parser = *session.parser;
+    if (api_.sync()) {
+      const std::string_view method = View(parser.get().method_string());
+      if (method != "GET" && method != "HEAD") return true;
+    }
+    // ?sync, or a parameter that looks like it: on a thread of its own, to
+    // be safe; the API decides what it means.
+    if (View(parser.get().target()).find("sync") != std::string_view::npos) {
+      return true;
+    }
+    if (parser.chunked()) return true;
+    const std::uint64_t body = parser.content_length().value_or(0);
+    return body > session.buffer.size();
+  }
+
+  // On the session's strand, for a request whose body (if any) is in the
+  // buffer already.
+  void AnswerHere(const std::shared_ptr<Session>& session) {
+    BlockingStream socket(session->stream.socket().native_handle(),
+                          options_.idle_timeout);
+    session->response = Answer(*session, socket);
+    session->bytes.emplace(session->response, session->keep_alive);
+    session->stream.expires_after(options_.idle_timeout);
+    asio::async_write(session->stream, session->bytes->Buffers(),
+                      [this, session](beast::error_code ec, std::size_t) {
+                        session->bytes.reset();
+                        session->response = {};
+                        if (ec || !session->keep_alive) return Close(session);
+                        ReadHeader(session);
+                      });
+  }
+
+  // On a thread of the session's own.
+  void AnswerOnOwnThread(std::shared_ptr<Session> session) {
+    BlockingStream socket(session->stream.socket().native_handle(),
+                          options_.idle_timeout);
+    bool open;
+    {
+      const ApiResponse response = Answer(*session, socket);
+      open = WriteNow(socket, response, session->keep_alive) &&
+             session->keep_alive;
+    }
+    // The handler takes this thread's reference to the session, and the
+    // executor (a strand) is released here: the thread must hold nothing of
+    // the io_context's once Stop may have destroyed it.
+    auto executor = session->stream.get_executor();
+    asio::post(executor, [this, open, session = std::move(session)] {
+      if (open) {
+        ReadHeader(session);
+      } else {
+        Close(session);
+      }
+    });
+  }
+
+  // Answers the request whose header the session's parser holds, reading
+  // its body from `socket` if the API wants it; sets whether the
+  // connection stays open after the response.
+  ApiResponse Answer(Session& session, BlockingStream& socket) {
+    HeaderParser& parser = *session.parser;
+    const ApiRequest request = RequestOf(parser);
+    const bool keep_alive_asked = parser.get().keep_alive();
+    SocketBody body(socket, session.buffer, parser);
+    ApiResponse response = api_.Handle(request, body);
     bool stopping;
     {
       // Read after the request is answered: one in flight when Stop came
@@ -424,39 +588,54 @@ class HttpServer::Impl {
       std::lock_guard lock(mu_);
       stopping = stopping_;
     }
-    const bool keep_alive =
-        keep_alive_asked && !response.body_unread && !stopping;
-    return Write(socket, response, keep_alive) && keep_alive;
+    session.keep_alive = keep_alive_asked && !response.body_unread && !stopping;
+    return response;
   }
 
-  // Writes `response`; returns whether it could.
-  static bool Write(BlockingStream& socket, const ApiResponse& response,
-                    bool keep_alive) {
-    std::string_view body = response.text;
-    if (response.value.has_value()) {
-      body = response.value->value().substr(response.offset, response.length);
-    }
-    const std::string head = HeaderBlock(response, body.size(), keep_alive);
-    std::vector<asio::const_buffer> buffers = {asio::buffer(head)};
-    if (!response.headers_only && !body.empty()) {
-      buffers.push_back(asio::buffer(body.data(), body.size()));
-    }
+  // Writes `response` at once; returns whether it could.
+  bool WriteNow(BlockingStream& socket, const ApiResponse& response,
+                bool keep_alive) {
+    const ResponseBytes bytes(response, keep_alive);
     beast::error_code ec;
-    asio::write(socket, buffers, ec);
+    asio::write(socket, bytes.Buffers(), ec);
     return !ec;
+  }
+
+  // On the session's strand.
+  void CloseIfIdle(const std::shared_ptr<Session>& session) {
+    {
+      std::lock_guard lock(mu_);
+      if (session->busy) return;  // It closes after its request.
+    }
+    // Ends its header read, which then closes it.
+    beast::error_code ignored;
+    session->stream.socket().cancel(ignored);
+  }
+
+  // On the session's strand.
+  void Close(const std::shared_ptr<Session>& session) {
+    beast::error_code ignored;
+    session->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    session->stream.socket().close(ignored);
+    std::lock_guard lock(mu_);
+    sessions_.erase(session);
+    closed_.notify_all();
   }
 
   HttpApi& api_;
   const Options options_;
   asio::io_context io_;
-  tcp::acceptor acceptor_;
+  tcp::acceptor acceptor_;  // On its strand.
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::uint16_t port_ = 0;
-  std::thread accept_thread_;
+  std::vector<std::thread> threads_;
 
   std::mutex mu_;
   std::condition_variable closed_;  // Signalled as connections close.
   bool stopping_ = false;
-  std::set<Connection*> connections_;
+  bool accepting_ = true;  // Until the acceptor is closed.
+  int own_threads_ = 0;    // Threads answering a request each.
+  std::set<std::shared_ptr<Session>> sessions_;
 };
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpApi& api,

@@ -1,8 +1,12 @@
-// The transport of `dskv serve`: HTTP/1.1 over TCP, parsed by Boost.Beast,
-// one thread per connection with blocking reads. Each request goes to an
-// HttpApi; a value is written from the store's memory, and a PUT's body is
-// read straight into it (HttpApi's BodySource). Keep-alive and pipelined
-// requests are served in order.
+// The transport of `dskv serve`: HTTP/1.1 over TCP, parsed by Boost.Beast
+// on Boost.Asio. Options::threads threads wait on every connection at once
+// and answer the requests that need not wait (reads; writes whose body came
+// with the header, acknowledged from memory); a request that may wait on
+// the client or the disk (a body still to come, a sync) gets a thread of
+// its own while it runs. Each request goes to an HttpApi; a value is
+// written from the store's memory, and a PUT's body is read straight into
+// it (HttpApi's BodySource). Keep-alive and pipelined requests are served
+// in order.
 //
 // Limits against slow or hostile clients: headers of at most
 // Options::max_header_bytes (431 beyond), at most Options::max_connections
@@ -12,10 +16,12 @@
 #ifndef DSKV_TOOLS_HTTP_SERVER_H_
 #define DSKV_TOOLS_HTTP_SERVER_H_
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "tools/http_api.h"
@@ -30,6 +36,8 @@ class HttpServer {
     std::size_t max_connections = 1024;
     std::chrono::milliseconds idle_timeout{60'000};
     std::size_t max_header_bytes = 16 << 10;
+    // Threads that wait on the connections and answer what need not wait.
+    std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   };
 
   // Listens on the address and serves `api`, which must outlive the server,

@@ -302,4 +302,46 @@ ParseJsonStringObject(std::string_view text) {
   return members;
 }
 
+absl::StatusOr<std::vector<std::optional<std::string>>> ParseBytesFields(
+    std::string_view text, absl::Span<const std::string_view> names) {
+  constexpr std::string_view kBase64Suffix = "_base64";
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> members =
+      ParseJsonStringObject(text);
+  if (!members.ok()) return members.status();
+  std::vector<std::optional<std::string>> fields(names.size());
+  for (auto& [name, value] : *members) {
+    std::string_view field = name;
+    const bool base64 = field.ends_with(kBase64Suffix);
+    if (base64) field.remove_suffix(kBase64Suffix.size());
+    std::size_t i = 0;
+    while (i < names.size() && names[i] != field) ++i;
+    if (i == names.size()) {
+      std::string known;
+      for (std::string_view n : names) {
+        known += fmt::format("{}\"{}\"", known.empty() ? "" : ", ", n);
+      }
+      return absl::InvalidArgumentError(fmt::format(
+          "unknown field {:?} (the fields are {}, each possibly with "
+          "\"_base64\" appended)",
+          name, known));
+    }
+    if (fields[i].has_value()) {
+      return absl::InvalidArgumentError(
+          fmt::format("field {:?} given twice (as \"{}\" or \"{}_base64\")",
+                      names[i], names[i], names[i]));
+    }
+    if (!base64) {
+      fields[i] = std::move(value);
+      continue;
+    }
+    absl::StatusOr<std::string> bytes = Base64Decode(value);
+    if (!bytes.ok()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "field {:?}: {}", name, std::string(bytes.status().message())));
+    }
+    fields[i] = *std::move(bytes);
+  }
+  return fields;
+}
+
 }  // namespace dskv::tool

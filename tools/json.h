@@ -7,12 +7,14 @@
 #define DSKV_TOOLS_JSON_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 namespace dskv::tool {
 
@@ -65,6 +67,18 @@ absl::StatusOr<std::string> ParseJsonString(std::string_view text);
 // (1-based byte offset) otherwise.
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
 ParseJsonStringObject(std::string_view text);
+
+// Parses `text` as ParseJsonStringObject, as an object whose members are
+// the fields `names`, each at most once, in any order, and each either as
+// its name, holding the bytes as text, or as its name with "_base64"
+// appended, holding them base64-encoded (RFC 4648, padded): the two forms
+// JsonObject::AddBytes writes. Returns each field's bytes in the order of
+// `names`; nullopt for a field not given.
+//
+// Errors: InvalidArgument for what ParseJsonStringObject refuses, an unknown
+// name, a field given twice (in either form), or bad base64.
+absl::StatusOr<std::vector<std::optional<std::string>>> ParseBytesFields(
+    std::string_view text, absl::Span<const std::string_view> names);
 
 }  // namespace dskv::tool
 

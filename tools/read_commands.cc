@@ -16,6 +16,7 @@
 #include "tools/io.h"
 #include "tools/json.h"
 #include "tools/store_files.h"
+#include "tools/store_json.h"
 #include "tools/store_open.h"
 #include "tools/text.h"
 
@@ -45,18 +46,6 @@ std::string CollectionsTable(const std::vector<CollectionInfo>& collections) {
   out += fmt::format("{}, {}, {}\n", Count(collections.size(), "collection"),
                      Count(total.keys, "key"), FormatBytes(total.bytes));
   return out;
-}
-
-std::string CollectionsJson(const std::vector<CollectionInfo>& collections) {
-  std::vector<std::string> elements;
-  for (const CollectionInfo& c : collections) {
-    elements.push_back(JsonObject()
-                           .AddBytes("name", c.name)
-                           .AddNumber("keys", c.keys)
-                           .AddNumber("bytes", c.bytes)
-                           .Build());
-  }
-  return JsonArray(elements) + "\n";
 }
 
 // The members of one collection, in order, a page at a time.

@@ -26,6 +26,7 @@ constexpr FlagSpec kMaxValueSizeFlag{"max-value-size", /*takes_value=*/true};
 constexpr FlagSpec kMaxConnectionsFlag{"max-connections",
                                        /*takes_value=*/true};
 constexpr FlagSpec kIdleTimeoutFlag{"idle-timeout", /*takes_value=*/true};
+constexpr FlagSpec kThreadsFlag{"threads", /*takes_value=*/true};
 constexpr FlagSpec kReadOnlyFlag{"read-only"};
 
 // What the flags ask for.
@@ -74,6 +75,8 @@ absl::StatusOr<ServeSettings> SettingsOf(const Invocation& invocation) {
            NumberFlag{
                kMaxConnectionsFlag, 1,
                [&](std::uint64_t v) { settings.server.max_connections = v; }},
+           NumberFlag{kThreadsFlag, 1,
+                      [&](std::uint64_t v) { settings.server.threads = v; }},
            NumberFlag{kIdleTimeoutFlag, 1,
                       [&](std::uint64_t v) {
                         settings.server.idle_timeout = std::chrono::seconds(v);
@@ -162,19 +165,24 @@ Command ServeCommand() {
       .name = "serve",
       .summary = "serve the store over HTTP until SIGINT or SIGTERM",
       .synopsis =
-          "serve [--listen=ADDRESS:PORT] [--durability=async|sync] "
+          "serve [--listen=ADDRESS:PORT] [--threads=N] "
+          "[--durability=async|sync] "
           "[--max-value-size=BYTES] [--max-connections=N] "
           "[--idle-timeout=SECONDS] [--read-only] STORE_DIR",
       .description =
           "Opens the store (taking its lock, unless --read-only) and serves\n"
-          "it over HTTP/1.1: GET, HEAD, PUT and DELETE of\n"
-          "/<collection>/<member>, GET /_health (docs/http.md). Prints\n"
+          "it over HTTP/1.1 (docs/http.md): keys, listings, batches,\n"
+          "content ids, the store's collections and stats. Prints\n"
           "\"dskv serve: listening on http://ADDRESS:PORT\" once it accepts\n"
           "connections. On SIGINT or SIGTERM it stops accepting, answers the\n"
           "requests in flight, and closes the store, so every acknowledged\n"
           "write is persisted as --durability promises.\n\n"
           "  --listen=ADDRESS:PORT   default 127.0.0.1:3000; port 0 picks a "
           "free one\n"
+          "  --threads=N             threads that serve the connections\n"
+          "                          (default: one per core); a request that\n"
+          "                          waits on its client or the disk gets a\n"
+          "                          thread of its own while it runs\n"
           "  --durability=MODE       async (default): writes are acknowledged\n"
           "                          from memory; sync: once durable (as "
           "?sync\n"
@@ -184,7 +192,7 @@ Command ServeCommand() {
           "  --idle-timeout=SECONDS  a connection whose read or write stalls\n"
           "                          this long is closed (default 60)\n"
           "  --read-only             serve reads only, without the lock\n",
-      .flags = {kListenFlag, kDurabilityFlag, kMaxValueSizeFlag,
+      .flags = {kListenFlag, kThreadsFlag, kDurabilityFlag, kMaxValueSizeFlag,
                 kMaxConnectionsFlag, kIdleTimeoutFlag, kReadOnlyFlag},
       .min_args = 1,
       .max_args = 1,

@@ -94,7 +94,7 @@ TEST_F(CliTest, UsageErrorsExitTwoWithAHintOnStderr) {
       {{"get", store(), "a/b", "c"}, "dskv get: wrong number of arguments"},
       {{"ls", "--bogus", store()}, "dskv ls: unknown flag --bogus"},
       {{"ls", "--json=yes", store()}, "dskv ls: --json takes no value"},
-      {{"dump", "--output", store()}, "dskv dump: --output needs a value"},
+      {{"dump", store(), "--output"}, "dskv dump: --output needs a value"},
       {{"put", store(), "a/b"}, "dskv put: give the value in exactly one way"},
       {{"put", "--stdin", store(), "a/b", "v"},
        "dskv put: give the value in exactly one way"},

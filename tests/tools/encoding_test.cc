@@ -287,6 +287,20 @@ TEST(CommandLineTest, FlagsMayComeAnywhere) {
   EXPECT_FALSE(parsed->Value("other").has_value());
 }
 
+TEST(CommandLineTest, ValueFlagsTakeTheNextArgumentWithoutEquals) {
+  absl::StatusOr<Invocation> parsed = Parse({"dir", "--file", "x", "k"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->args(), (Strings{"dir", "k"}));
+  EXPECT_EQ(parsed->Value("file"), "x");
+  // The value may look like a flag; only "--" ends the flags.
+  parsed = Parse({"dir", "--file", "--json"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->Value("file"), "--json");
+  EXPECT_FALSE(parsed->json());
+  EXPECT_TRUE(
+      FailsWith(Parse({"dir", "--file", "--", "x"}).status(), "needs a value"));
+}
+
 TEST(CommandLineTest, DoubleDashEndsFlags) {
   absl::StatusOr<Invocation> parsed = Parse({"dir", "--", "--json"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();

@@ -65,27 +65,8 @@ std::string Describe(const std::optional<std::string>& value) {
   return value.has_value() ? "\"" + Printable(*value, 80) + "\"" : "(absent)";
 }
 
-class ServeTest : public TempDirTest {
+class ServeTest : public ServeTestBase {
  protected:
-  std::string store_dir() const { return dir() + "/store"; }
-
-  void StartServer(const std::vector<std::string>& flags = {}) {
-    ASSERT_NO_FATAL_FAILURE(server_.Start(
-        store_dir(), flags,
-        dir() + "/server" + std::to_string(++servers_) + ".stderr"));
-  }
-
-  // SIGTERM; the server must exit 0.
-  void StopServer() {
-    EXPECT_EQ(server_.Stop(), 0) << "stderr: " << server_.Stderr();
-  }
-
-  std::string Url(std::string_view target) const { return server_.Url(target); }
-
-  HttpResponse Curl(const std::vector<std::string>& args) {
-    return dskv_test::Curl(dir(), args);
-  }
-
   // Writes `bytes` to the file `name` in the test's directory; its path.
   std::string File(const std::string& name, std::string_view bytes) {
     const std::string path = dir() + "/" + name;
@@ -109,11 +90,6 @@ class ServeTest : public TempDirTest {
     EXPECT_TRUE(value.ok()) << value.status();
     return value.ok() ? std::optional(*value) : std::nullopt;
   }
-
-  ServerProcess server_;
-
- private:
-  int servers_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -386,21 +362,25 @@ TEST_F(ServeTest, RangeRequests) {
   StopServer();
 }
 
-// 400, 405 and 501, with the body naming the rule; none changes the store.
+// 400 and 405, with the body naming the rule; none changes the store.
 TEST_F(ServeTest, RefusedRequestsChangeNothing) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
   struct Refusal {
     std::vector<std::string> args;
     int status;
+    std::string allow = "";  // For 405.
   };
   const std::string long_collection(256, 'c');
+  const std::string key_methods = "GET, HEAD, PUT, DELETE";
   const std::vector<Refusal> refusals = {
       // A '/' in the collection.
       {{"-X", "PUT", "-d", "v", Url("/a%2Fb/x")}, 400},
       {{Url("/a%2Fb/x")}, 400},
       {{"-X", "DELETE", Url("/a%2Fb/x")}, 400},
+      {{"-X", "DELETE", Url("/a%2Fb/")}, 400},
+      {{"-X", "POST", "-d", "v", Url("/a%2Fb/")}, 400},
       // A bad escape, a path of one segment, an empty or long collection, a
-      // parameter given twice.
+      // parameter given twice, unknown or misspelt.
       {{"--path-as-is", Url("/c/%zz")}, 400},
       {{"-X", "PUT", "-d", "v", Url("/c/%4")}, 400},
       {{Url("/justone")}, 400},
@@ -408,22 +388,51 @@ TEST_F(ServeTest, RefusedRequestsChangeNothing) {
       {{"-X", "PUT", "-d", "v", "--path-as-is", Url("//x")}, 400},
       {{"-X", "PUT", "-d", "v", Url("/" + long_collection + "/x")}, 400},
       {{"-X", "PUT", "-d", "v", Url("/c/x?sync&sync")}, 400},
+      {{"-X", "PUT", "-d", "v", Url("/c/x?snyc")}, 400},
+      {{"-X", "DELETE", Url("/c/?all")}, 400},
+      {{Url("/c/x?limit=3")}, 400},
+      // Listings: one of ?list and ?values, known parameters, good values.
+      {{Url("/c/")}, 400},
+      {{Url("/c/x?list&values")}, 400},
+      {{Url("/c/?list&limit=ten")}, 400},
+      {{Url("/c/?list&limit=-1")}, 400},
+      {{Url("/c/?list&reverse=maybe")}, 400},
+      {{Url("/c/?list&sync")}, 400},
+      {{Url("/c/?values&bogus=1")}, 400},
+      // A start that does not decode again ("%zz", sent as "%25zz").
+      {{Url("/c/?list&start=%25zz")}, 400},
+      // Batches that do not parse.
+      {{"-X", "POST", "-d", "{}", Url("/_batch")}, 400},
+      {{"-X", "POST", "-d", "not json", Url("/_batch")}, 400},
+      {{"-X", "POST", "-d", R"({"op":"put","collection":"c","member":"x"})",
+        Url("/_batch")},
+       400},
+      {{"-X", "POST", "-d", R"({"op":"fly","collection":"c"})", Url("/_batch")},
+       400},
+      {{"-X", "POST", "-d",
+        R"({"op":"delete_all","collection":"c","member":"x"})", Url("/_batch")},
+       400},
+      {{"-X", "POST", "-d", R"({"collection":"a/b","member":"x","value":""})",
+        Url("/_batch")},
+       400},
+      {{"-X", "POST", "-d",
+        "{\"collection\":\"c\",\"member\":\"x\",\"value\":\"v\"}\n"
+        "{\"collection\":\"c\",\"member\":\"\",\"value\":\"v\"}",
+        Url("/_batch")},
+       400},
       // Methods a path does not take.
-      {{"-X", "PATCH", "-d", "v", Url("/c/x")}, 405},
-      {{"-X", "POST", "-d", "v", Url("/c/x")}, 405},
-      {{"-X", "OPTIONS", Url("/c/x")}, 405},
-      {{"-X", "PUT", "-d", "v", Url("/_health")}, 405},
-      {{"-X", "DELETE", Url("/_health")}, 405},
-      // Not served yet.
-      {{Url("/")}, 501},
-      {{Url("/_stats")}, 501},
-      {{"-X", "POST", "-d", "{}", Url("/_batch")}, 501},
-      {{Url("/c/")}, 501},
-      {{"-X", "PUT", "-d", "v", Url("/c/")}, 501},
-      {{"-X", "DELETE", Url("/c/")}, 501},
-      {{Url("/c/x?list")}, 501},
-      {{Url("/c/x?values")}, 501},
-      {{"-X", "PUT", "-d", "v", Url("/c/x?list")}, 501},
+      {{"-X", "PATCH", "-d", "v", Url("/c/x")}, 405, key_methods},
+      {{"-X", "POST", "-d", "v", Url("/c/x")}, 405, key_methods},
+      {{"-X", "OPTIONS", Url("/c/x")}, 405, key_methods},
+      {{"-X", "PUT", "-d", "v", Url("/_health")}, 405, "GET, HEAD"},
+      {{"-X", "DELETE", Url("/_health")}, 405, "GET, HEAD"},
+      {{"-X", "DELETE", Url("/")}, 405, "GET, HEAD"},
+      {{"-X", "POST", "-d", "v", Url("/_stats")}, 405, "GET, HEAD"},
+      {{Url("/_batch")}, 405, "POST"},
+      {{"-X", "PUT", "-d", "v", Url("/_batch")}, 405, "POST"},
+      {{"-X", "PUT", "-d", "v", Url("/c/")}, 405, "GET, HEAD, DELETE, POST"},
+      {{"-X", "PUT", "-d", "v", Url("/c/x?list")}, 405, "GET, HEAD"},
+      {{"-X", "DELETE", Url("/c/x?values")}, 405, "GET, HEAD"},
   };
   for (const Refusal& refusal : refusals) {
     std::string command = "curl";
@@ -435,12 +444,7 @@ TEST_F(ServeTest, RefusedRequestsChangeNothing) {
     EXPECT_TRUE(r.body.size() > 1 && r.body.ends_with("\n") &&
                 r.body.find('\n') == r.body.size() - 1)
         << "not a one-line message: " << r;
-    if (r.status == 405) {
-      EXPECT_EQ(r.Header("Allow"), refusal.args.back() == Url("/_health")
-                                       ? "GET, HEAD"
-                                       : "GET, HEAD, PUT, DELETE")
-          << r;
-    }
+    if (r.status == 405) EXPECT_EQ(r.Header("Allow"), refusal.allow) << r;
   }
   StopServer();
   std::unique_ptr<dskv::Store> store = OpenStore();
@@ -1329,6 +1333,51 @@ TEST_F(ServeTest, KillDashNineKeepsWritesAcknowledgedWithSyncQuery) {
   std::unique_ptr<dskv::Store> store = OpenStore();
   ASSERT_NE(store, nullptr);
   writers.Check(*store);
+}
+
+// The collection-wide endpoints through the real server, each write
+// acknowledged with ?sync, then kill -9: everything acknowledged is there.
+TEST_F(ServeTest, CollectionEndpointsAcknowledgedWithSyncSurviveKillDashNine) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  for (const char* key : {"/old/1", "/old/2", "/keep/1"}) {
+    ASSERT_EQ(Curl({"-X", "PUT", "-d", "x", Url(key)}).status, 201);
+  }
+  HttpResponse r = Curl({"-X", "DELETE", Url("/old/?sync")});
+  EXPECT_EQ(r.status, 204) << r;
+  r = Curl({"-X", "POST", "--data-binary", "content", Url("/blobs/?sync")});
+  EXPECT_EQ(r.status, 201) << r;
+  const std::optional<std::string> location = r.Header("Location");
+  ASSERT_TRUE(location.has_value()) << r;
+  EXPECT_EQ(Curl({Url(*location)}).body, "content");
+  const std::string batch_path =
+      File("batch.jsonl",
+           "{\"collection\":\"b\",\"member\":\"1\",\"value\":\"one\"}\n"
+           "{\"collection\":\"b\",\"member_base64\":\"AP8=\","
+           "\"value\":\"two\"}\n"
+           "{\"op\":\"delete\",\"collection\":\"keep\",\"member\":\"1\"}\n");
+  r = Curl(
+      {"-X", "POST", "--data-binary", "@" + batch_path, Url("/_batch?sync")});
+  EXPECT_EQ(r.status, 204) << r;
+
+  r = Curl({Url("/")});
+  EXPECT_EQ(r.status, 200) << r;
+  EXPECT_EQ(r.Header("Content-Type"), "application/json");
+  EXPECT_EQ(r.body,
+            "[{\"name\":\"b\",\"keys\":2,\"bytes\":9},"
+            "{\"name\":\"blobs\",\"keys\":1,\"bytes\":39}]\n");
+  r = Curl({Url("/b/?list")});
+  EXPECT_EQ(r.body, "{\"next\":\"\",\"keys\":[\"/b/%00%FF\",\"/b/1\"]}\n");
+  r = Curl({Url("/_stats")});
+  EXPECT_NE(r.body.find("\"keys\":3,"), std::string::npos) << r;
+
+  server_.Kill();
+  std::unique_ptr<dskv::Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Stored(*store, "old/1"), std::nullopt);
+  EXPECT_EQ(Stored(*store, "keep/1"), std::nullopt);
+  EXPECT_EQ(Stored(*store, "b/1"), "one");
+  EXPECT_EQ(Stored(*store, std::string("b/\0\xff", 4)), "two");
+  EXPECT_EQ(Stored(*store, location->substr(1)), "content");
 }
 
 }  // namespace

@@ -553,4 +553,14 @@ std::optional<std::uint64_t> ServerReceiveQueue(std::uint16_t server_port,
   return std::nullopt;
 }
 
+void ServeTestBase::StartServer(const std::vector<std::string>& flags) {
+  ASSERT_NO_FATAL_FAILURE(server_.Start(
+      store_dir(), flags,
+      dir() + "/server" + std::to_string(++servers_) + ".stderr"));
+}
+
+void ServeTestBase::StopServer() {
+  EXPECT_EQ(server_.Stop(), 0) << "stderr: " << server_.Stderr();
+}
+
 }  // namespace dskv_test

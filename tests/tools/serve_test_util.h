@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/temp_dir.h"
+
 namespace dskv_test {
 
 // Longest any single wait of these helpers lasts: for a response, for the
@@ -84,17 +86,38 @@ class ServerProcess {
   std::string stderr_path_;
 };
 
-// `bytes` C-escaped for a message, cut after `limit` bytes.
-std::string Printable(std::string_view bytes, std::size_t limit = 200);
-
-// Describes a wait status ("exit code 0", "signal Killed").
-std::string DescribeWaitStatus(int status);
-
 // Runs curl with `args` after "-s -S --max-time 60", its body going to a
 // file and its header block to another, both in `scratch_dir`. Fails the
 // test if curl cannot run or fails (its exit code is not 0).
 HttpResponse Curl(const std::string& scratch_dir,
                   const std::vector<std::string>& args);
+
+// A test with a server on a store in its directory, and curl.
+class ServeTestBase : public TempDirTest {
+ protected:
+  std::string store_dir() const { return dir() + "/store"; }
+
+  // Starts the server on store_dir() (fatal failure if it does not start).
+  void StartServer(const std::vector<std::string>& flags = {});
+  // SIGTERM; the server must exit 0.
+  void StopServer();
+
+  std::string Url(std::string_view target) const { return server_.Url(target); }
+  HttpResponse Curl(const std::vector<std::string>& args) {
+    return dskv_test::Curl(dir(), args);
+  }
+
+  ServerProcess server_;
+
+ private:
+  int servers_ = 0;
+};
+
+// `bytes` C-escaped for a message, cut after `limit` bytes.
+std::string Printable(std::string_view bytes, std::size_t limit = 200);
+
+// Describes a wait status ("exit code 0", "signal Killed").
+std::string DescribeWaitStatus(int status);
 
 // A request in HTTP/1.1: "METHOD TARGET HTTP/1.1", Host, `extra_headers`
 // (each line ending in "\r\n"), Content-Length if `body` is given, and
