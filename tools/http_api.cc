@@ -96,14 +96,17 @@ class TrackedBody : public BodySource {
   bool read_ = false;
 };
 
-// OK if a body of `size` bytes is within `limit`; 413 if not.
-absl::Status CheckBodySize(std::uint64_t size, std::uint64_t limit) {
+// OK if a body of `size` bytes is within `limit`, which `rule` explains;
+// 413 if not.
+absl::Status CheckBodySize(std::uint64_t size, std::uint64_t limit,
+                           std::string_view rule) {
   if (size <= limit) return absl::OkStatus();
   return absl::ResourceExhaustedError(
-      fmt::format("the body is {} bytes; this server takes at most {} here "
-                  "(--max-value-size)",
-                  size, limit));
+      fmt::format("the body is {} bytes; this server takes at most {} ({})",
+                  size, limit, rule));
 }
+
+constexpr std::string_view kValueRule = "--max-value-size";
 
 absl::StatusOr<std::string> CollectionsJsonOf(const Store& store) {
   absl::StatusOr<std::vector<CollectionInfo>> collections =
@@ -208,7 +211,11 @@ ApiResponse HttpApi::Get(const ApiRequest& request, const std::string& key,
   absl::StatusOr<SharedValue> value = store_.GetShared(key);
   if (!value.ok()) {
     ApiResponse response = ErrorResponse(value.status());
-    if (absl::IsNotFound(value.status())) response.text.clear();
+    if (absl::IsNotFound(value.status())) {
+      // As minikeyvalue: no body, so HEAD and GET answer alike.
+      response.text.clear();
+      response.headers.clear();
+    }
     response.headers_only = headers_only;
     return response;
   }
@@ -264,7 +271,8 @@ ApiResponse HttpApi::Put(const ApiRequest& request, const std::string& key,
     });
   } else {
     const std::uint64_t size = request.content_length.value_or(0);
-    if (absl::Status s = CheckBodySize(size, options_.max_value_size);
+    if (absl::Status s =
+            CheckBodySize(size, options_.max_value_size, kValueRule);
         !s.ok()) {
       return ErrorResponse(s);
     }
@@ -320,7 +328,7 @@ ApiResponse HttpApi::PostContent(const ApiRequest& request,
   // PutContent hashes the whole value before it stores it: the body is
   // read whole first.
   absl::StatusOr<std::string> value =
-      ReadBody(request, options_.max_value_size, body);
+      ReadBody(request, options_.max_value_size, kValueRule, body);
   if (!value.ok()) return ErrorResponse(value.status());
   absl::StatusOr<std::string> member = store_.PutContent(collection, *value);
   if (!member.ok()) return ErrorResponse(member.status());
@@ -334,7 +342,8 @@ ApiResponse HttpApi::PostContent(const ApiRequest& request,
 ApiResponse HttpApi::Batch(const ApiRequest& request, bool sync,
                            BodySource& body) {
   absl::StatusOr<std::string> lines =
-      ReadBody(request, 2 * options_.max_value_size + (1 << 20), body);
+      ReadBody(request, 2 * options_.max_value_size + (1 << 20),
+               "twice --max-value-size, plus 1 MiB, for a batch", body);
   if (!lines.ok()) return ErrorResponse(lines.status());
   absl::StatusOr<WriteBatch> batch = ParseBatch(*lines);
   if (!batch.ok()) return ErrorResponse(batch.status());
@@ -358,10 +367,11 @@ ApiResponse HttpApi::Json(const absl::StatusOr<std::string>& json) const {
 
 absl::StatusOr<std::string> HttpApi::ReadBody(const ApiRequest& request,
                                               std::uint64_t limit,
+                                              std::string_view rule,
                                               BodySource& body) {
   if (request.chunked) return body.ReadAll(limit);
   const std::uint64_t size = request.content_length.value_or(0);
-  if (absl::Status s = CheckBodySize(size, limit); !s.ok()) return s;
+  if (absl::Status s = CheckBodySize(size, limit, rule); !s.ok()) return s;
   std::string bytes(size, '\0');
   if (absl::Status s = body.ReadInto(absl::MakeSpan(bytes)); !s.ok()) return s;
   return bytes;

@@ -98,9 +98,10 @@ class HttpApi {
                           BodySource& body);
   ApiResponse Batch(const ApiRequest& request, bool sync, BodySource& body);
   ApiResponse Json(const absl::StatusOr<std::string>& json) const;
-  // The whole body, of at most `limit` bytes (413 beyond).
+  // The whole body, of at most `limit` bytes (413 beyond, naming `rule`).
   absl::StatusOr<std::string> ReadBody(const ApiRequest& request,
-                                       std::uint64_t limit, BodySource& body);
+                                       std::uint64_t limit,
+                                       std::string_view rule, BodySource& body);
   // Makes the writes made so far durable if `sync`.
   absl::Status SyncIf(bool sync);
 

@@ -199,8 +199,8 @@ class SocketBody : public BodySource {
     http::read(socket_, buffer_, parser, ec);
     if (ec == http::error::body_limit) {
       return absl::ResourceExhaustedError(fmt::format(
-          "the chunked body is larger than this server takes ({} bytes, "
-          "--max-value-size)",
+          "the chunked body passes the {} bytes this server takes for it "
+          "(see --max-value-size)",
           limit));
     }
     if (ec) return ReadError(ec, parser.get().body().size());
