@@ -93,6 +93,12 @@ absl::StatusOr<ServeSettings> SettingsOf(const Invocation& invocation) {
     }
     number.set(*value);
   }
+  // Each is a thread: more than this is a typo, not a setting.
+  constexpr std::size_t kMaxThreads = 1024;
+  if (settings.server.threads > kMaxThreads) {
+    return absl::InvalidArgumentError(
+        fmt::format("--threads must be at most {}", kMaxThreads));
+  }
   settings.read_only = invocation.Has(kReadOnlyFlag.name);
   return settings;
 }

@@ -99,6 +99,11 @@ TEST_F(CliTest, UsageErrorsExitTwoWithAHintOnStderr) {
       {{"put", "--stdin", store(), "a/b", "v"},
        "dskv put: give the value in exactly one way"},
       {{"bench", "--threads=zero"}, "dskv bench: --threads must be"},
+      {{"serve", "--threads=0", store()}, "dskv serve: --threads must be"},
+      {{"serve", "--threads", "5000", store()},
+       "dskv serve: --threads must be at most 1024"},
+      {{"serve", "--listen", "nowhere", store()},
+       "dskv serve: --listen must be ADDRESS:PORT"},
   };
   for (const Case& c : cases) {
     const ToolRun run = RunDskv(c.args);
