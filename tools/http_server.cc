@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,7 +17,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <condition_variable>
@@ -152,10 +152,9 @@ class BlockingStream {
 
 std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
-// Whether `ec` is the idle timeout passing, in BlockingStream or in an
-// asynchronous operation of a beast::tcp_stream.
+// Whether `ec` is BlockingStream's idle timeout passing.
 bool TimedOut(const beast::error_code& ec) {
-  return ec == asio::error::timed_out || ec == beast::error::timeout;
+  return ec == asio::error::timed_out;
 }
 
 // The body of the request whose header `header` parsed, read from `socket`
@@ -317,6 +316,7 @@ class HttpServer::Impl {
         options_(std::move(options)),
         io_(static_cast<int>(options_.threads)),
         acceptor_(asio::make_strand(io_)),
+        sweep_timer_(asio::make_strand(io_)),
         work_(asio::make_work_guard(io_)) {}
 
   absl::Status Listen() {
@@ -339,6 +339,7 @@ class HttpServer::Impl {
     }
     port_ = acceptor_.local_endpoint().port();
     Accept();
+    SweepIdle();
     for (std::size_t i = 0; i < options_.threads; ++i) {
       threads_.emplace_back([this] { io_.run(); });
     }
@@ -369,7 +370,7 @@ class HttpServer::Impl {
     // A connection waiting for its next request is closed; one serving a
     // request finishes it, and then closes.
     for (const std::shared_ptr<Session>& session : idle) {
-      asio::post(session->stream.get_executor(),
+      asio::post(session->socket.get_executor(),
                  [this, session] { CloseIfIdle(session); });
     }
     idle.clear();
@@ -386,10 +387,17 @@ class HttpServer::Impl {
   }
 
  private:
-  struct Session {
-    explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
+  static constexpr std::int64_t kNoDeadline =
+      std::numeric_limits<std::int64_t>::max();
 
-    beast::tcp_stream stream;  // Used on its strand, or by its own thread.
+  struct Session {
+    explicit Session(tcp::socket s) : socket(std::move(s)) {}
+
+    tcp::socket socket;  // Used on its strand, or by its own thread.
+    // When its pending asynchronous read or write has waited too long
+    // (Options::idle_timeout), in steady_clock nanoseconds; kNoDeadline
+    // while none is pending. SweepIdle reads it from outside the strand.
+    std::atomic<std::int64_t> deadline{kNoDeadline};
     beast::flat_buffer buffer;
     std::optional<HeaderParser> parser;
     // The response being written asynchronously, and its bytes.
@@ -398,6 +406,52 @@ class HttpServer::Impl {
     bool keep_alive = false;
     bool busy = false;  // Serving a request; guarded by mu_.
   };
+
+  static std::int64_t NowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // Called as an asynchronous read or write of the session starts. (One
+  // timer for all connections, not one per operation: arming and
+  // cancelling a timer around every read and write cost a fifth of the
+  // requests a second.)
+  void StartDeadline(Session& session) const {
+    session.deadline =
+        NowNs() + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      options_.idle_timeout)
+                      .count();
+  }
+
+  // Every sweep interval: ends the asynchronous operations that are past
+  // their deadline; their handlers then close the connection.
+  void SweepIdle() {
+    std::vector<std::shared_ptr<Session>> late;
+    {
+      const std::int64_t now = NowNs();
+      std::lock_guard lock(mu_);
+      for (const std::shared_ptr<Session>& session : sessions_) {
+        if (session->deadline.load() <= now) late.push_back(session);
+      }
+    }
+    for (std::shared_ptr<Session>& session : late) {
+      asio::post(session->socket.get_executor(), [session] {
+        // On the strand: the operation may have completed meanwhile, and
+        // another started with a new deadline.
+        if (session->deadline.load() > NowNs()) return;
+        beast::error_code ignored;
+        session->socket.cancel(ignored);
+      });
+    }
+    const auto interval = std::clamp<std::chrono::milliseconds>(
+        options_.idle_timeout / 8, std::chrono::milliseconds(10),
+        std::chrono::milliseconds(1000));
+    sweep_timer_.expires_after(interval);
+    sweep_timer_.async_wait([this](beast::error_code ec) {
+      if (!ec) SweepIdle();
+    });
+  }
 
   void Accept() {
     acceptor_.async_accept(asio::make_strand(io_),
@@ -431,9 +485,9 @@ class HttpServer::Impl {
     sessions_.insert(session);
     lock.unlock();
     beast::error_code ignored;
-    session->stream.socket().set_option(tcp::no_delay(true), ignored);
-    session->stream.socket().non_blocking(true, ignored);
-    asio::dispatch(session->stream.get_executor(),
+    session->socket.set_option(tcp::no_delay(true), ignored);
+    session->socket.non_blocking(true, ignored);
+    asio::dispatch(session->socket.get_executor(),
                    [this, session] { ReadHeader(session); });
     Accept();
   }
@@ -467,17 +521,17 @@ class HttpServer::Impl {
         static_cast<std::uint32_t>(options_.max_header_bytes));
     // Sizes are checked by the API, which answers 413.
     session->parser->body_limit(std::numeric_limits<std::uint64_t>::max());
-    session->stream.expires_after(options_.idle_timeout);
-    http::async_read_header(session->stream, session->buffer, *session->parser,
+    StartDeadline(*session);
+    http::async_read_header(session->socket, session->buffer, *session->parser,
                             [this, session](beast::error_code ec, std::size_t) {
                               OnHeader(session, ec);
                             });
   }
 
   void OnHeader(const std::shared_ptr<Session>& session, beast::error_code ec) {
-    session->stream.expires_never();
+    session->deadline = kNoDeadline;
     if (ec) {
-      BlockingStream socket(session->stream.socket().native_handle(),
+      BlockingStream socket(session->socket.native_handle(),
                             options_.idle_timeout);
       if (ec == http::error::header_limit) {
         WriteNow(socket,
@@ -535,13 +589,14 @@ class HttpServer::Impl {
   // On the session's strand, for a request whose body (if any) is in the
   // buffer already.
   void AnswerHere(const std::shared_ptr<Session>& session) {
-    BlockingStream socket(session->stream.socket().native_handle(),
+    BlockingStream socket(session->socket.native_handle(),
                           options_.idle_timeout);
     session->response = Answer(*session, socket);
     session->bytes.emplace(session->response, session->keep_alive);
-    session->stream.expires_after(options_.idle_timeout);
-    asio::async_write(session->stream, session->bytes->Buffers(),
+    StartDeadline(*session);
+    asio::async_write(session->socket, session->bytes->Buffers(),
                       [this, session](beast::error_code ec, std::size_t) {
+                        session->deadline = kNoDeadline;
                         session->bytes.reset();
                         session->response = {};
                         if (ec || !session->keep_alive) return Close(session);
@@ -551,7 +606,7 @@ class HttpServer::Impl {
 
   // On a thread of the session's own.
   void AnswerOnOwnThread(std::shared_ptr<Session> session) {
-    BlockingStream socket(session->stream.socket().native_handle(),
+    BlockingStream socket(session->socket.native_handle(),
                           options_.idle_timeout);
     bool open;
     {
@@ -562,7 +617,7 @@ class HttpServer::Impl {
     // The handler takes this thread's reference to the session, and the
     // executor (a strand) is released here: the thread must hold nothing of
     // the io_context's once Stop may have destroyed it.
-    auto executor = session->stream.get_executor();
+    auto executor = session->socket.get_executor();
     asio::post(executor, [this, open, session = std::move(session)] {
       if (open) {
         ReadHeader(session);
@@ -609,14 +664,14 @@ class HttpServer::Impl {
     }
     // Ends its header read, which then closes it.
     beast::error_code ignored;
-    session->stream.socket().cancel(ignored);
+    session->socket.cancel(ignored);
   }
 
   // On the session's strand.
   void Close(const std::shared_ptr<Session>& session) {
     beast::error_code ignored;
-    session->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    session->stream.socket().close(ignored);
+    session->socket.shutdown(tcp::socket::shutdown_both, ignored);
+    session->socket.close(ignored);
     std::lock_guard lock(mu_);
     sessions_.erase(session);
     closed_.notify_all();
@@ -625,7 +680,8 @@ class HttpServer::Impl {
   HttpApi& api_;
   const Options options_;
   asio::io_context io_;
-  tcp::acceptor acceptor_;  // On its strand.
+  tcp::acceptor acceptor_;          // On its strand.
+  asio::steady_timer sweep_timer_;  // On its strand; see SweepIdle.
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::uint16_t port_ = 0;
   std::vector<std::thread> threads_;
