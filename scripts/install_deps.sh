@@ -5,6 +5,10 @@
 #   scripts/install_deps.sh             # build, test and benchmark dependencies
 #   scripts/install_deps.sh --fuzz      # also clang and libFuzzer's runtime
 #   scripts/install_deps.sh --examples  # also g++, make, pkg-config and CMake
+#   scripts/install_deps.sh --peers     # also the peer stores and gnuplot
+#                                       # (benchmarks/peers/run.sh)
+#   scripts/install_deps.sh --http      # also nginx, hey, wrk and gnuplot
+#                                       # (benchmarks/http/run.sh)
 set -euo pipefail
 
 # libboost-dev: Boost.Beast and Boost.Asio (header-only) for dskv serve;
@@ -15,6 +19,11 @@ for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     --examples) packages+=(g++ make pkgconf cmake) ;;
+    --peers) packages+=(librocksdb-dev libleveldb-dev liblmdb-dev libtkrzw-dev
+      libkyotocabinet-dev gnuplot-nox) ;;
+    # nginx-light may start Debian's own nginx on port 80; the benchmark
+    # runs its own on a free loopback port.
+    --http) packages+=(nginx-light hey wrk gnuplot-nox) ;;
     *) echo "install_deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done

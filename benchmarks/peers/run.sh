@@ -50,23 +50,7 @@ if [ -z "$results" ]; then
 fi
 
 # --- Dependencies: dskv's own, then the peers and gnuplot, only if missing.
-scripts/install_deps.sh
-peer_packages=(librocksdb-dev libleveldb-dev liblmdb-dev libtkrzw-dev
-  libkyotocabinet-dev gnuplot-nox)
-missing=()
-for p in "${peer_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-    missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=()
-  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-  echo "Installing ${missing[*]} ..." >&2
-  { "${sudo[@]}" apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
-      "${missing[@]}"; } >/dev/null ||
-    { echo "run.sh: apt-get install ${missing[*]} failed" >&2; exit 1; }
-fi
+scripts/install_deps.sh --peers
 
 # --- Build, and copy the binaries so that a rebuild during the run (of a
 # changing dskv) does not swap them under it.
