@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <future>
 #include <limits>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -302,13 +303,13 @@ struct ResponseBytes {
 
 // How a connection is served. Its header is read asynchronously, on the
 // server's threads (Options::threads), with no thread waiting on an idle
-// connection. A request that cannot wait on a thread of its own (a GET, or
-// a write whose body came whole with its header, acknowledged from memory)
-// is answered there too, and its response written asynchronously. Any other
-// request (a body still to come, ?sync, --durability=sync: what may wait on
-// the client or the disk) is handed to a thread of its own, which reads
-// the body and writes the response with BlockingStream, then hands the
-// connection back. A connection runs one request at a time, on its strand.
+// connection. A request that need not wait (a GET, or a write whose body
+// came whole with its header, acknowledged from memory) is answered there
+// too, and its response written asynchronously. Any other request (a body
+// still to come, ?sync, --durability=sync: what may wait on the client or
+// the disk) is handed to a thread of its own, which reads the body and
+// writes the response with BlockingStream, then hands the connection back.
+// A connection runs one request at a time, on its strand.
 class HttpServer::Impl {
  public:
   Impl(HttpApi& api, Options options)
@@ -376,10 +377,11 @@ class HttpServer::Impl {
     idle.clear();
     {
       std::unique_lock lock(mu_);
-      closed_.wait(lock, [&] {
-        return sessions_.empty() && !accepting_ && own_threads_ == 0;
-      });
+      closed_.wait(lock, [&] { return sessions_.empty() && !accepting_; });
     }
+    // Every connection is closed, so every thread of its own has handed its
+    // connection back and is ending.
+    JoinFinishedThreads(/*all=*/true);
     work_.reset();
     io_.stop();
     for (std::thread& thread : threads_) thread.join();
@@ -555,18 +557,39 @@ class HttpServer::Impl {
       session->busy = true;
     }
     if (!MayWait(*session)) return AnswerHere(session);
+    JoinFinishedThreads();
+    std::lock_guard lock(mu_);
+    // The thread holds the session until it hands it back. Joined, not
+    // detached: what it releases as it ends (the session, its strand) must
+    // go before Stop destroys the io_context.
+    own_threads_.emplace_back([this, session]() mutable {
+      AnswerOnOwnThread(std::move(session));
+      std::lock_guard lock(mu_);
+      finished_threads_.push_back(std::this_thread::get_id());
+    });
+  }
+
+  // Joins the threads of AnswerOnOwnThread that have ended; all of them if
+  // `all` (Stop, once every connection is closed: they are ending).
+  void JoinFinishedThreads(bool all = false) {
+    std::vector<std::thread> ended;
     {
       std::lock_guard lock(mu_);
-      ++own_threads_;
+      for (auto it = own_threads_.begin(); it != own_threads_.end();) {
+        auto finished = std::find(finished_threads_.begin(),
+                                  finished_threads_.end(), it->get_id());
+        if (!all && finished == finished_threads_.end()) {
+          ++it;
+          continue;
+        }
+        if (finished != finished_threads_.end()) {
+          finished_threads_.erase(finished);
+        }
+        ended.push_back(std::move(*it));
+        it = own_threads_.erase(it);
+      }
     }
-    // The thread holds the session until it hands it back.
-    std::thread([this, session]() mutable {
-      AnswerOnOwnThread(std::move(session));
-      // Its last touch of the server: Stop waits for this.
-      std::lock_guard lock(mu_);
-      --own_threads_;
-      closed_.notify_all();
-    }).detach();
+    for (std::thread& thread : ended) thread.join();
   }
 
   // Whether answering the request may wait on the client or the disk.
@@ -690,7 +713,10 @@ class HttpServer::Impl {
   std::condition_variable closed_;  // Signalled as connections close.
   bool stopping_ = false;
   bool accepting_ = true;  // Until the acceptor is closed.
-  int own_threads_ = 0;    // Threads answering a request each.
+  // The threads of AnswerOnOwnThread, and those of them that have ended
+  // (their ids), to be joined.
+  std::list<std::thread> own_threads_;
+  std::vector<std::thread::id> finished_threads_;
   std::set<std::shared_ptr<Session>> sessions_;
 };
 
