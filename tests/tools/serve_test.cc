@@ -984,6 +984,42 @@ TEST_F(ServeTest, ConnectionsBeyondMaxConnectionsGet503) {
 // ---------------------------------------------------------------------------
 // Concurrency
 
+// With one serving thread, a client that stalls in the middle of its
+// upload, and another that opened a connection and said nothing, hold up
+// no one: the upload waits on a thread of its own, the silent connection
+// on no thread at all.
+TEST_F(ServeTest, StalledClientsHoldUpNoOneWithOneThread) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--threads=1"}));
+  HttpConnection silent(server_.port());
+  ASSERT_TRUE(silent.connected()) << silent.error();
+  HttpConnection uploader(server_.port());
+  ASSERT_TRUE(uploader.connected()) << uploader.error();
+  ASSERT_TRUE(uploader.Send(
+      "PUT /s/big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" +
+      std::string(10, 'a')));
+  HttpConnection other(server_.port());
+  ASSERT_TRUE(other.connected()) << other.error();
+  for (int i = 0; i < 20; ++i) {
+    const std::string key = "/s/k" + std::to_string(i);
+    std::optional<HttpResponse> r =
+        other.Exchange(Request("PUT", key, "v" + std::to_string(i)));
+    ASSERT_TRUE(r.has_value()) << other.error();
+    EXPECT_EQ(r->status, 201) << *r;
+    r = other.Exchange(Request("GET", key));
+    ASSERT_TRUE(r.has_value()) << other.error();
+    EXPECT_EQ(r->body, "v" + std::to_string(i));
+  }
+  // The upload still completes.
+  ASSERT_TRUE(uploader.Send(std::string(990, 'a')));
+  std::optional<HttpResponse> r = uploader.Read();
+  ASSERT_TRUE(r.has_value()) << uploader.error();
+  EXPECT_EQ(r->status, 201) << *r;
+  r = other.Exchange(Request("GET", "/s/big"));
+  ASSERT_TRUE(r.has_value()) << other.error();
+  EXPECT_EQ(r->body, std::string(1000, 'a'));
+  StopServer();
+}
+
 // 8 clients, each on one keep-alive connection, 200 rounds each of a PUT or
 // DELETE and a GET: on keys of their own (whose every status is known) and
 // on keys they share (where exactly one PUT per key creates it).
