@@ -27,10 +27,8 @@
 // A mistake in the format fails the test with the line of the page; so does
 // a page without a console block, so that the test cannot pass vacuously.
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,51 +231,14 @@ CommandRun RunShell(const std::string& command, const std::string& work_dir,
                     const std::vector<std::string>& env,
                     const std::string& stderr_path) {
   CommandRun run;
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    run.failure = std::string("pipe: ") + std::strerror(errno);
-    return run;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addchdir_np(&actions, work_dir.c_str());
-  // A process group of its own, so that a timeout kills curl too; and
-  // SIGPIPE as in a terminal (ServerProcess ignores it in this process).
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  sigset_t default_signals;
-  sigemptyset(&default_signals);
-  sigaddset(&default_signals, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attributes, &default_signals);
-
-  // posix_spawn takes char*, but changes nothing.
-  std::vector<char*> argv = {const_cast<char*>("/bin/sh"),
-                             const_cast<char*>("-c"),
-                             const_cast<char*>(command.c_str()), nullptr};
-  std::vector<char*> envp;
-  for (const std::string& var : env) {
-    envp.push_back(const_cast<char*>(var.c_str()));
-  }
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  const int error = ::posix_spawn(&pid, argv[0], &actions, &attributes,
-                                  argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  ::close(out[1]);
-  if (error != 0) {
-    ::close(out[0]);
-    run.failure = std::string("posix_spawn /bin/sh: ") + std::strerror(error);
-    return run;
-  }
+  // Its own process group, so that a timeout kills curl too.
+  const std::optional<SpawnedChild> child = SpawnWithStdoutPipe(
+      {"/bin/sh", "-c", command}, stderr_path,
+      {.env = env, .work_dir = work_dir, .own_process_group = true},
+      &run.failure);
+  if (!child.has_value()) return run;
+  const pid_t pid = child->pid;
+  const int out = child->stdout_fd;
 
   // Its stdout up to the end (every writer gone), or the deadline.
   const auto deadline = std::chrono::steady_clock::now() + kCommandTimeout;
@@ -289,7 +250,7 @@ CommandRun RunShell(const std::string& command, const std::string& work_dir,
       timed_out = true;
       break;
     }
-    pollfd p{out[0], POLLIN, 0};
+    pollfd p{out, POLLIN, 0};
     const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) {
@@ -298,12 +259,12 @@ CommandRun RunShell(const std::string& command, const std::string& work_dir,
     }
     if (ready == 0) continue;
     char bytes[65536];
-    const ssize_t n = ::read(out[0], bytes, sizeof bytes);
+    const ssize_t n = ::read(out, bytes, sizeof bytes);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     run.out.append(bytes, static_cast<std::size_t>(n));
   }
-  ::close(out[0]);
+  ::close(out);
   if (timed_out) ::kill(-pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -149,6 +149,64 @@ ServerProcess::~ServerProcess() {
   if (stdout_fd_ >= 0) ::close(stdout_fd_);
 }
 
+std::optional<SpawnedChild> SpawnWithStdoutPipe(
+    const std::vector<std::string>& argv, const std::string& stderr_path,
+    const SpawnOptions& options, std::string* error) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    *error = std::string("pipe: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
+                                   O_RDONLY, 0);
+  // dup2 clears close-on-exec on the copy the child gets.
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!options.work_dir.empty()) {
+    posix_spawn_file_actions_addchdir_np(&actions, options.work_dir.c_str());
+  }
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (options.own_process_group) {
+    posix_spawnattr_setflags(&attributes,
+                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&attributes, 0);
+    sigset_t default_signals;
+    sigemptyset(&default_signals);
+    sigaddset(&default_signals, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attributes, &default_signals);
+  }
+  // posix_spawn takes char*, but changes nothing.
+  auto pointers = [](const std::vector<std::string>& strings) {
+    std::vector<char*> result;
+    for (const std::string& s : strings) {
+      result.push_back(const_cast<char*>(s.c_str()));
+    }
+    result.push_back(nullptr);
+    return result;
+  };
+  std::vector<char*> args = pointers(argv);
+  std::vector<char*> env;
+  if (options.env.has_value()) env = pointers(*options.env);
+  SpawnedChild child;
+  const int failed =
+      ::posix_spawn(&child.pid, args[0], &actions, &attributes, args.data(),
+                    options.env.has_value() ? env.data() : environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  ::close(out[1]);
+  if (failed != 0) {
+    ::close(out[0]);
+    *error = "posix_spawn " + argv[0] + ": " + std::strerror(failed);
+    return std::nullopt;
+  }
+  child.stdout_fd = out[0];
+  return child;
+}
+
 void ServerProcess::Start(const std::string& store_dir,
                           const std::vector<std::string>& flags,
                           const std::string& stderr_path) {
@@ -159,28 +217,12 @@ void ServerProcess::Start(const std::string& store_dir,
   std::vector<std::string> args = {ToolPath(), "serve", "--listen=127.0.0.1:0"};
   args.insert(args.end(), flags.begin(), flags.end());
   args.push_back(store_dir);
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  int fds[2];
-  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0) << std::strerror(errno);
-  stdout_fd_ = fds[0];
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-  // dup2 clears close-on-exec on the copy the server gets.
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  const int error =
-      ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[1]);
-  if (error != 0) pid_ = -1;
-  ASSERT_EQ(error, 0) << "posix_spawn " << argv[0] << ": "
-                      << std::strerror(error);
+  std::string error;
+  const std::optional<SpawnedChild> child =
+      SpawnWithStdoutPipe(args, stderr_path, {}, &error);
+  ASSERT_TRUE(child.has_value()) << error;
+  pid_ = child->pid;
+  stdout_fd_ = child->stdout_fd;
 
   // Reads its stdout up to the first line.
   const Clock::time_point deadline = Clock::now() + kServeTimeout;

@@ -42,6 +42,29 @@ struct HttpResponse {
 // (C-escaped).
 std::ostream& operator<<(std::ostream& os, const HttpResponse& response);
 
+// A child process started by SpawnWithStdoutPipe.
+struct SpawnedChild {
+  pid_t pid = -1;
+  int stdout_fd = -1;  // The read end of its stdout; the caller closes it.
+};
+
+// How SpawnWithStdoutPipe starts a child.
+struct SpawnOptions {
+  // Its environment, "NAME=value" each; nullopt: this process's.
+  std::optional<std::vector<std::string>> env;
+  std::string work_dir;  // "": this process's.
+  // Its own process group (so that one kill reaches its children too),
+  // and SIGPIPE's default action (the tests ignore it in this process).
+  bool own_process_group = false;
+};
+
+// Starts `argv` (argv[0] a path) with stdin from /dev/null, stdout into a
+// pipe whose read end it returns, and stderr to the file `stderr_path`
+// (truncated). The error's text on failure.
+std::optional<SpawnedChild> SpawnWithStdoutPipe(
+    const std::vector<std::string>& argv, const std::string& stderr_path,
+    const SpawnOptions& options, std::string* error);
+
 // `dskv serve` running as a child process. Killed (SIGKILL) on destruction
 // if it is still running.
 class ServerProcess {
