@@ -12,9 +12,12 @@
 set -euo pipefail
 
 # libboost-dev: Boost.Beast and Boost.Asio (header-only) for dskv serve;
-# curl drives it in the tests.
+# curl drives it in the tests. libhiredis-dev: the Redis backend of
+# dskv/kv.h; redis-server and redis-tools (redis-cli, redis-benchmark): the
+# real servers and clients its tests and dskv serve --resp's run against.
 packages=(bazel-bootstrap libabsl-dev libfmt-dev libxxhash-dev libgtest-dev
-  libbenchmark-dev git libboost-dev curl)
+  libbenchmark-dev git libboost-dev curl libhiredis-dev redis-server
+  redis-tools)
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
