@@ -1,10 +1,18 @@
-// The errors a store's state gives, defined once so that Store and ShardMap
-// word them alike.
+// The errors a store's state and its batches give, defined once so that
+// Store, ShardMap and the other KeyValue backends (dskv/kv.h) word them
+// alike.
 
 #ifndef DSKV_ERRORS_H_
 #define DSKV_ERRORS_H_
 
+#include <fmt/format.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
 #include "absl/status/status.h"
+#include "dskv/key.h"
 
 namespace dskv {
 
@@ -16,6 +24,24 @@ inline absl::Status ClosedError() {
 // A write to a store opened with Options::read_only.
 inline absl::Status ReadOnlyError() {
   return absl::FailedPreconditionError("the store is open read-only");
+}
+
+// A malformed operation or condition of a WriteBatch: `what` is "operation"
+// or "condition", `index` its position among those.
+inline absl::Status InvalidBatchEntryError(std::string_view what,
+                                           std::size_t index,
+                                           const absl::Status& why) {
+  return absl::InvalidArgumentError(fmt::format(
+      "WriteBatch {} {}: {}", what, index, std::string(why.message())));
+}
+
+// A WriteBatch condition (the `index`th) on `key` that does not hold.
+inline absl::Status ConditionFailedError(std::size_t index,
+                                         std::string_view key,
+                                         bool holds_value) {
+  return absl::AbortedError(fmt::format(
+      "WriteBatch condition {} does not hold: {} {}", index, QuoteForError(key),
+      holds_value ? "holds another value" : "holds no value"));
 }
 
 }  // namespace dskv

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "dskv/errors.h"
+#include "dskv/scan_bounds.h"
 
 namespace dskv {
 namespace {
@@ -473,36 +474,14 @@ RecordRef ShardMap::Resolve(std::string_view collection, std::size_t hash,
   return RecordRef::Share(members.Get(at));
 }
 
-namespace {
-
-// The smallest string greater than every string that begins with `prefix`;
-// empty if there is none (the prefix is all 0xFF bytes).
-std::string PrefixEnd(std::string_view prefix) {
-  std::string end(prefix);
-  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) {
-    end.pop_back();
-  }
-  if (!end.empty()) end.back() = static_cast<char>(end.back() + 1);
-  return end;
-}
-
-}  // namespace
-
 absl::StatusOr<ShardMap::ScanResult> ShardMap::Scan(
     std::string_view collection, const ScanOptions& options) const {
   if (closed_.load(std::memory_order_acquire)) return ClosedError();
   ScanResult result;
-  // [lower, upper), upper empty for no bound.
-  std::string_view lower =
-      std::max<std::string_view>(options.start, options.prefix);
-  std::string upper = options.end;
-  if (!options.prefix.empty()) {
-    std::string prefix_end = PrefixEnd(options.prefix);
-    if (!prefix_end.empty() && (upper.empty() || prefix_end < upper)) {
-      upper = std::move(prefix_end);
-    }
-  }
-  if (!upper.empty() && lower >= upper) return result;
+  const ScanBounds bounds = BoundsOf(options);
+  if (bounds.Empty()) return result;
+  const std::string_view lower = bounds.lower;
+  const std::string_view upper = bounds.upper;
 
   // Through the walk: a page sees all of a batch (Apply) or none.
   std::shared_lock batch(batch_mu_);
@@ -676,11 +655,11 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
       const std::optional<std::string_view> current =
           Locate(shard, condition.key, condition_hashes[i]).value();
       if (current != condition.value) {
-        status = absl::AbortedError(fmt::format(
-            "WriteBatch condition {} does not hold: {} {}", i,
-            QuoteForError(std::string(condition.key.collection) + "/" +
-                          std::string(condition.key.member)),
-            current.has_value() ? "holds another value" : "holds no value"));
+        status =
+            ConditionFailedError(i,
+                                 std::string(condition.key.collection) + "/" +
+                                     std::string(condition.key.member),
+                                 current.has_value());
       }
     }
     // Between two DeleteAlls, operations on different shards touch different

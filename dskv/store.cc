@@ -322,11 +322,7 @@ absl::StatusOr<std::int64_t> Store::Increment(std::string_view key,
 
 absl::Status Store::Write(const WriteBatch& batch) {
   if (absl::Status s = impl_->BeforeWrite(); !s.ok()) return s;
-  const auto invalid = [](std::string_view what, std::size_t i,
-                          const absl::Status& status) {
-    return absl::InvalidArgumentError(fmt::format(
-        "WriteBatch {} {}: {}", what, i, std::string(status.message())));
-  };
+  const auto invalid = InvalidBatchEntryError;
   std::vector<ShardMap::BatchOp> ops;
   ops.reserve(batch.ops_.size());
   for (std::size_t i = 0; i < batch.ops_.size(); ++i) {

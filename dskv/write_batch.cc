@@ -39,4 +39,25 @@ void WriteBatch::Clear() {
   conditions_.clear();
 }
 
+void WriteBatch::Iterate(Handler& handler) const {
+  for (const Condition& c : conditions_) {
+    handler.Expect(View(c.key), c.value.has_value()
+                                    ? std::optional(View(*c.value))
+                                    : std::nullopt);
+  }
+  for (const Op& op : ops_) {
+    switch (op.kind) {
+      case Kind::kPut:
+        handler.Put(View(op.key), View(op.value));
+        break;
+      case Kind::kDelete:
+        handler.Delete(View(op.key));
+        break;
+      case Kind::kDeleteAll:
+        handler.DeleteAll(View(op.key));
+        break;
+    }
+  }
+}
+
 }  // namespace dskv

@@ -52,6 +52,22 @@ class WriteBatch {
   // Removes every operation and condition.
   void Clear();
 
+  // Receives a batch's contents from Iterate: for code that applies a batch
+  // elsewhere (dskv/kv.h's Redis backend does).
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    virtual void Expect(std::string_view key,
+                        std::optional<std::string_view> value) = 0;
+    virtual void Put(std::string_view key, std::string_view value) = 0;
+    virtual void Delete(std::string_view key) = 0;
+    virtual void DeleteAll(std::string_view collection) = 0;
+  };
+  // Calls `handler` with every condition, in the order they were added, then
+  // with every operation, in order. The views point into the batch: they are
+  // valid until it is changed or destroyed.
+  void Iterate(Handler& handler) const;
+
  private:
   friend class Store;
 

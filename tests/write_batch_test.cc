@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -150,6 +151,42 @@ TEST_F(WriteBatchTest, CountByteSizeAndClear) {
   EXPECT_EQ(batch.Count(), 0u);
   EXPECT_EQ(batch.ConditionCount(), 0u);
   EXPECT_TRUE(IsOk(store_->Write(batch)));  // Empty: nothing to do.
+}
+
+// Records what Iterate hands over, one line per call.
+class RecordingHandler : public WriteBatch::Handler {
+ public:
+  void Expect(std::string_view key,
+              std::optional<std::string_view> value) override {
+    calls.push_back("expect " + std::string(key) + " " +
+                    (value ? std::string(*value) : "(none)"));
+  }
+  void Put(std::string_view key, std::string_view value) override {
+    calls.push_back("put " + std::string(key) + " " + std::string(value));
+  }
+  void Delete(std::string_view key) override {
+    calls.push_back("delete " + std::string(key));
+  }
+  void DeleteAll(std::string_view collection) override {
+    calls.push_back("delete_all " + std::string(collection));
+  }
+  std::vector<std::string> calls;
+};
+
+TEST_F(WriteBatchTest, IterateGivesConditionsThenOperationsInOrder) {
+  WriteBatch batch;
+  batch.Put("a/k", "1");
+  batch.Expect("b/x", "old");
+  batch.DeleteAll("c");
+  batch.Expect("b/y", std::nullopt);
+  batch.Delete("a/k");
+  batch.Put("a/k", std::string("\0\xff", 2));
+  RecordingHandler handler;
+  batch.Iterate(handler);
+  EXPECT_EQ(handler.calls,
+            (std::vector<std::string>{"expect b/x old", "expect b/y (none)",
+                                      "put a/k 1", "delete_all c", "delete a/k",
+                                      "put a/k " + std::string("\0\xff", 2)}));
 }
 
 TEST_F(WriteBatchTest, ClosedAndReadOnlyStoresRefuse) {
