@@ -1,19 +1,25 @@
-// serve: the store over HTTP (docs/http.md), until SIGINT or SIGTERM.
+// serve: the store over HTTP (docs/http.md), and with --resp over the Redis
+// protocol too (docs/resp.md), until SIGINT or SIGTERM.
 
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "dskv/key.h"
 #include "dskv/store.h"
 #include "tools/commands.h"
 #include "tools/http_api.h"
 #include "tools/http_server.h"
 #include "tools/io.h"
+#include "tools/resp_commands.h"
+#include "tools/resp_server.h"
 #include "tools/store_open.h"
 #include "tools/text.h"
 
@@ -28,6 +34,9 @@ constexpr FlagSpec kMaxConnectionsFlag{"max-connections",
 constexpr FlagSpec kIdleTimeoutFlag{"idle-timeout", /*takes_value=*/true};
 constexpr FlagSpec kThreadsFlag{"threads", /*takes_value=*/true};
 constexpr FlagSpec kReadOnlyFlag{"read-only"};
+constexpr FlagSpec kRespFlag{"resp", /*takes_value=*/true};
+constexpr FlagSpec kRespDefaultCollectionFlag{"resp-default-collection",
+                                              /*takes_value=*/true};
 
 // What the flags ask for.
 struct ServeSettings {
@@ -35,7 +44,42 @@ struct ServeSettings {
   Durability durability = Durability::kAsync;
   std::uint64_t max_value_size = std::uint64_t{256} << 20;
   bool read_only = false;
+  // With --resp: the Redis front, on the address of --listen, with the
+  // same connection limits and as many threads of its own.
+  std::optional<RespServer::Options> resp;
+  std::string resp_default_collection = "strings";
 };
+
+// --resp and --resp-default-collection, once the other flags are read.
+absl::Status RespSettingsOf(const Invocation& invocation,
+                            ServeSettings& settings) {
+  if (std::optional<std::string> name =
+          invocation.Value(kRespDefaultCollectionFlag.name)) {
+    if (absl::Status s = ValidateCollection(*name); !s.ok()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "--resp-default-collection: {}", std::string(s.message())));
+    }
+    settings.resp_default_collection = *name;
+  }
+  std::optional<std::string> port = invocation.Value(kRespFlag.name);
+  if (!port.has_value()) return absl::OkStatus();
+  absl::StatusOr<std::uint64_t> number =
+      ParseWholeNumber(kRespFlag.name, *port);
+  if (!number.ok() || *number > 65535) {
+    return absl::InvalidArgumentError(
+        fmt::format("--resp: the port must be 0 to 65535, not {:?}", *port));
+  }
+  RespServer::Options& resp = settings.resp.emplace();
+  resp.address = settings.server.address;
+  resp.port = static_cast<std::uint16_t>(*number);
+  resp.max_connections = settings.server.max_connections;
+  resp.idle_timeout = settings.server.idle_timeout;
+  resp.threads = settings.server.threads;
+  // Keys may be longer than a small --max-value-size allows values to be.
+  resp.limits.max_bulk = std::max<std::uint64_t>(
+      settings.max_value_size, kMaxCollectionSize + 1 + kMaxMemberSize);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<ServeSettings> SettingsOf(const Invocation& invocation) {
   ServeSettings settings;
@@ -100,6 +144,7 @@ absl::StatusOr<ServeSettings> SettingsOf(const Invocation& invocation) {
         fmt::format("--threads must be at most {}", kMaxThreads));
   }
   settings.read_only = invocation.Has(kReadOnlyFlag.name);
+  if (absl::Status s = RespSettingsOf(invocation, settings); !s.ok()) return s;
   return settings;
 }
 
@@ -132,8 +177,31 @@ absl::Status Serve(Store& store, const ServeSettings& settings,
       !s.ok()) {
     return s;
   }
+  std::optional<RespCommands> commands;
+  std::unique_ptr<RespServer> resp;
+  if (settings.resp.has_value()) {
+    commands.emplace(store,
+                     RespConfig{
+                         .default_collection = settings.resp_default_collection,
+                         .max_value_size = settings.max_value_size,
+                         .read_only = settings.read_only,
+                         .sync = settings.durability == Durability::kSync,
+                     });
+    absl::StatusOr<std::unique_ptr<RespServer>> started =
+        RespServer::Start(*commands, *settings.resp);
+    if (!started.ok()) return started.status();
+    resp = std::move(*started);
+    // After the HTTP line, which tests and scripts read first.
+    if (absl::Status s =
+            WriteStdout(fmt::format("dskv serve: listening on redis://{}:{}\n",
+                                    settings.resp->address, resp->port()));
+        !s.ok()) {
+      return s;
+    }
+  }
   int signal = 0;
   sigwait(&signals, &signal);
+  if (resp != nullptr) resp->Stop();
   (*server)->Stop();
   return absl::OkStatus();
 }
@@ -169,12 +237,15 @@ absl::Status RunServe(const Invocation& invocation) {
 Command ServeCommand() {
   return {
       .name = "serve",
-      .summary = "serve the store over HTTP until SIGINT or SIGTERM",
+      .summary =
+          "serve the store over HTTP (and Redis's protocol) until "
+          "SIGINT or SIGTERM",
       .synopsis =
           "serve [--listen=ADDRESS:PORT] [--threads=N] "
           "[--durability=async|sync] "
           "[--max-value-size=BYTES] [--max-connections=N] "
-          "[--idle-timeout=SECONDS] [--read-only] STORE_DIR",
+          "[--idle-timeout=SECONDS] [--read-only] [--resp=PORT] "
+          "[--resp-default-collection=NAME] STORE_DIR",
       .description =
           "Opens the store (taking its lock, unless --read-only) and serves\n"
           "it over HTTP/1.1 (docs/http.md): keys, listings, batches,\n"
@@ -197,9 +268,20 @@ Command ServeCommand() {
           "  --max-connections=N     more get 503 (default 1024)\n"
           "  --idle-timeout=SECONDS  a connection whose read or write stalls\n"
           "                          this long is closed (default 60)\n"
-          "  --read-only             serve reads only, without the lock\n",
+          "  --read-only             serve reads only, without the lock\n"
+          "  --resp=PORT             also serve Redis's protocol (RESP2,\n"
+          "                          docs/resp.md) on this port of the\n"
+          "                          --listen address (0: a free one), with\n"
+          "                          --threads threads of its own; prints\n"
+          "                          \"dskv serve: listening on\n"
+          "                          redis://ADDRESS:PORT\" after the HTTP "
+          "line\n"
+          "  --resp-default-collection=NAME\n"
+          "                          where Redis string keys without '/'\n"
+          "                          live (default strings)\n",
       .flags = {kListenFlag, kThreadsFlag, kDurabilityFlag, kMaxValueSizeFlag,
-                kMaxConnectionsFlag, kIdleTimeoutFlag, kReadOnlyFlag},
+                kMaxConnectionsFlag, kIdleTimeoutFlag, kReadOnlyFlag, kRespFlag,
+                kRespDefaultCollectionFlag},
       .min_args = 1,
       .max_args = 1,
       .check = CheckServe,
