@@ -372,6 +372,7 @@ class RedisKeyValue final : public KeyValue {
   absl::Status Close() override {
     if (closed_.exchange(true)) return absl::OkStatus();
     absl::Status status = router_->Flush();
+    router_->DropIdleConnections();
     return status;
   }
 

@@ -450,4 +450,12 @@ absl::Status RedisRouter::Flush() {
   return result;
 }
 
+void RedisRouter::DropIdleConnections() {
+  std::lock_guard lock(mu_);
+  for (const auto& [name, node] : nodes_) {
+    std::lock_guard node_lock(node->mu);
+    node->idle.clear();
+  }
+}
+
 }  // namespace dskv

@@ -85,6 +85,9 @@ class RedisRouter {
   // that its writes cannot be vouched for (reported once).
   absl::Status Flush();
 
+  // Closes the connections no exchange is using (KeyValue::Close).
+  void DropIdleConnections();
+
  private:
   struct Node;
   class Lease;
