@@ -9,6 +9,8 @@
 #                                       # (benchmarks/peers/run.sh)
 #   scripts/install_deps.sh --http      # also nginx, hey, wrk and gnuplot
 #                                       # (benchmarks/http/run.sh)
+#   scripts/install_deps.sh --redis     # also gnuplot (benchmarks/redis/run.sh;
+#                                       # Redis itself is in the base list)
 set -euo pipefail
 
 # libboost-dev: Boost.Beast and Boost.Asio (header-only) for dskv serve;
@@ -27,6 +29,7 @@ for arg in "$@"; do
     # nginx-light may start Debian's own nginx on port 80; the benchmark
     # runs its own on a free loopback port.
     --http) packages+=(nginx-light hey wrk gnuplot-nox) ;;
+    --redis) packages+=(gnuplot-nox) ;;
     *) echo "install_deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
