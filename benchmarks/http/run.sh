@@ -35,6 +35,10 @@ set -euo pipefail
 script=$(readlink -f "$0")
 cd "$(dirname "$0")/../.."
 export LC_ALL=C
+# The options, the build and the CPU accounting benchmarks/redis/run.sh
+# shares.
+# shellcheck source=benchmarks/lib/run_common.sh
+. benchmarks/lib/run_common.sh
 
 quick=0
 rounds=
@@ -43,13 +47,8 @@ results=
 scratch=/var/tmp/dskv_http
 for arg in "$@"; do
   case "$arg" in
-    --quick) quick=1 ;;
-    --rounds=*) rounds=${arg#*=} ;;
     --duration=*) duration=${arg#*=} ;;
-    --results=*) results=${arg#*=} ;;
-    --scratch=*) scratch=${arg#*=} ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$script" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
+    *) common_option "$arg" ;;
   esac
 done
 if [ "$quick" = 1 ]; then
@@ -59,14 +58,7 @@ else
   : "${rounds:=3}" "${duration:=10}"
   : "${results:=benchmarks/http/results}"
 fi
-case "$rounds$duration" in
-  *[!0-9]*) echo "run.sh: --rounds and --duration take whole numbers" >&2; exit 2 ;;
-esac
-[ "$rounds" -ge 1 ] && [ "$duration" -ge 1 ] ||
-  { echo "run.sh: --rounds and --duration must be at least 1" >&2; exit 2; }
-case "$scratch" in
-  /|"") echo "run.sh: refusing --scratch=$scratch" >&2; exit 2 ;;
-esac
+check_options --rounds="$rounds" --duration="$duration"
 
 # minikeyvalue's published figures (pymkv's README, the seed), and the
 # issue's targets against them and against nginx.
@@ -85,21 +77,7 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 # --- Build, and copy the binaries so that a rebuild during the run (of a
 # changing dskv) does not swap them under it.
-build_log=$(mktemp)
-if ! bazel build -c opt --jobs=2 //tools:dskv //benchmarks/http:thrasher \
-  >"$build_log" 2>&1; then
-  cat "$build_log" >&2
-  rm -f "$build_log"
-  echo "run.sh: build failed" >&2
-  exit 1
-fi
-rm -f "$build_log"
-# The revision built (others may commit while the benchmark runs). Earlier
-# results in the results directory are not changes to the code.
-revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD -- . ":(exclude)benchmarks/http/results" 2>/dev/null ||
-  revision="$revision + uncommitted changes"
-bazel_bin=$(bazel info -c opt bazel-bin 2>/dev/null)
+build_opt benchmarks/http/results //tools:dskv //benchmarks/http:thrasher
 rm -rf "$scratch"
 mkdir -p "$scratch/bin" "$scratch/nginx/html" "$scratch/nginx/tmp" \
   "$scratch/seed" "$results"
@@ -127,17 +105,7 @@ stop_servers() {
     nginx_pid=
   fi
 }
-# On INT or TERM, stop the servers at once rather than after the running
-# generator: the rest of the run would only fail against them.
-trap stop_servers EXIT
-trap 'trap - EXIT; stop_servers; echo "run.sh: interrupted" >&2; exit 130' INT
-trap 'trap - EXIT; stop_servers; echo "run.sh: terminated" >&2; exit 143' TERM
-
-die() {
-  echo "run.sh: $*" >&2
-  echo "FAILED: $*" >>"$log"
-  exit 1
-}
+stop_servers_at_exit
 
 # The value both servers serve as "present": 100 bytes, the same ones the
 # wrk scripts PUT.
@@ -290,93 +258,18 @@ for url in "$dskv_url/bench/missing" "$nginx_url/missing"; do
 done
 
 # --- The measurements. Each run's output is checked; a failed check counts
-# as a failure and the run goes on without it.
+# as a failure (fail_run) and the run goes on without it.
 echo "server,workload,round,rps" >"$csv"
-failures=0
-fail_run() {
-  echo " FAILED: $1 (see $log)" >&2
-  echo "FAILED: $1" >>"$log"
-  failures=$((failures + 1))
-}
 gen_timeout=$((duration + 120))
 
-# Other work on the machine (a build, another benchmark) takes cores from
-# both the server and the generator and makes a run slower than it is. So
-# each run starts only once the machine is idle (or after a minute of
-# waiting), and where each run's CPU went is measured: the servers (dskv,
-# nginx's processes), the generator (this shell's reaped children, from
-# `times`) and the rest. A run in which the rest took more than
-# $max_other_cores cores is measured again, up to 3 times.
-max_other_cores=0.15
-max_idle_cores=0.3
-clk_tck=$(getconf CLK_TCK)
-others=$scratch/others.csv  # server,workload,round,other_cores,steal_cores
+# Each run waits for an idle machine, and where its CPU went is measured
+# (run_common.sh): the servers are dskv and nginx's processes (its master,
+# whose pid is nginx_pid, and the workers, its children). A run in which
+# other work took more than $max_other_cores cores is measured again, up
+# to 3 times.
+acct_pids="$dskv_pid $nginx_pid"
+others=$scratch/others.csv  # "server workload",round,other_cores,steal_cores
 : >"$others"
-busy_jiffies() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
-wait_idle() {
-  local waited=0 before after
-  while :; do
-    before=$(busy_jiffies)
-    sleep 1
-    after=$(busy_jiffies)
-    awk -v d=$((after - before)) -v hz="$clk_tck" -v m="$max_idle_cores" \
-      'BEGIN { exit !(d / hz < m) }' && return
-    waited=$((waited + 1))
-    if [ "$waited" -ge 60 ]; then
-      echo "machine still busy after 60 s of waiting; measuring anyway" >>"$log"
-      return
-    fi
-  done
-}
-# Sets sample to "wall_ns busy_jiffies steal_jiffies server_jiffies
-# children_ms". `times` runs in this shell, not in a $(...) subshell, whose
-# reaped children would be its own.
-sample=
-cpu_sample() {
-  times >"$scratch/times"
-  sample="$(date +%s%N) $(
-    awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $9; exit }' /proc/stat) $(
-    cat /proc/[0-9]*/stat 2>/dev/null |
-      awk -v d="${dskv_pid:-x}" -v n="${nginx_pid:-x}" '
-        $1 == d || ($2 == "(nginx)" && ($1 == n || $4 == n)) { s += $14 + $15 }
-        END { print s + 0 }') $(
-    awk 'NR == 2 { s = 0
-      for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60000 + a[2] * 1000 }
-      printf "%.0f", s }' "$scratch/times")"
-}
-# Sets other_cores and steal_cores for the span since cpu_before.
-cpu_before=
-other_cores=
-steal_cores=
-cpu_end() {
-  local line wall servers_cores gen_cores
-  cpu_sample
-  line="$(awk -v hz="$clk_tck" -v b="$cpu_before" -v a="$sample" 'BEGIN {
-      split(b, x, " "); split(a, y, " ")
-      wall = (y[1] - x[1]) / 1e9
-      busy = (y[2] - x[2]) / hz; steal = (y[3] - x[3]) / hz
-      servers = (y[4] - x[4]) / hz; gen = (y[5] - x[5]) / 1000
-      other = busy - servers - gen; if (other < 0) other = 0
-      printf "%.2f %.2f %.2f %.2f %.2f", wall, servers / wall, gen / wall, other / wall, steal / wall
-    }')"
-  read -r wall servers_cores gen_cores other_cores steal_cores <<<"$line"
-  echo "cpu: ${wall} s; cores used by the servers ${servers_cores}, the generator ${gen_cores}, other work ${other_cores}; steal ${steal_cores}" >>"$log"
-}
-
-# run_generator NAME COMMAND...: runs a load generator, its output in out
-# and the log; the CPU accounting around it. Non-zero if it failed.
-out=
-run_generator() {
-  local name=$1 status=0
-  shift
-  echo "=== $name: $*" >>"$log"
-  cpu_sample
-  cpu_before=$sample
-  out=$(timeout "$gen_timeout" "$@" 2>&1) || status=$?
-  cpu_end
-  echo "$out" >>"$log"
-  [ "$status" -eq 0 ] || { fail_run "$name: exited with status $status"; return 1; }
-}
 
 # Each sets rps (empty if a check failed) from one run.
 rps=
@@ -432,17 +325,15 @@ measure() {
   [ "$kind" = thrasher ] && unit=triples/s
   printf '%-6s %-12s round %s ' "$server" "$workload" "$round" >&2
   for attempt in 1 2 3; do
-    wait_idle
     "${kind}_run" "$server $workload round $round" "$@"
     [ -n "$rps" ] || return 0
-    if [ "$attempt" -lt 3 ] && awk -v o="$other_cores" -v m="$max_other_cores" \
-      'BEGIN { exit !(o > m) }'; then
+    if [ "$attempt" -lt 3 ] && disturbed; then
       printf '(%.0f, but other work took %s cores: again) ' "$rps" "$other_cores" >&2
       echo "disturbed: other work took $other_cores cores; measuring again" >>"$log"
       continue
     fi
     echo "$server,$workload,$round,$rps" >>"$csv"
-    echo "$server,$workload,$round,$other_cores,$steal_cores" >>"$others"
+    echo "$server $workload,$round,$other_cores,$steal_cores" >>"$others"
     printf '%10.0f %s\n' "$rps" "$unit" >&2
     return 0
   done
@@ -497,15 +388,6 @@ median() {
 each_round() {
   awk -F, -v s="$1" -v w="$2" '$1 == s && $2 == w {
       printf "%s%.0f", n++ ? " / " : "", $4 }' "$csv"
-}
-# Thousands separators, which LC_ALL=C's printf does not give.
-commas() {
-  [ -n "$1" ] || { echo "–"; return; }
-  sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$1"
-}
-ratio() {  # a b: a/b with 2 decimals, or a dash
-  [ -n "$1" ] && [ -n "$2" ] || { echo "–"; return; }
-  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
 }
 at_least() {  # value threshold: "pass" or "**FAIL**"
   [ -n "$1" ] && [ -n "$2" ] || { echo "**no data**"; return; }
@@ -604,20 +486,7 @@ report=$results/RESULTS.md
   echo "  persists them in the background, on the same cores."
   # Whether other work shared the machine: CPU that neither the servers
   # nor the generator used during a run (run.log has every run's).
-  awk -F, '{ n++; sum += $4; steal += $5
-      if ($4 > max) { max = $4; at = $1 " " $2 " round " $3 } }
-    END {
-      if (n == 0) exit
-      printf "- Other work on the machine during the runs (CPU used by neither\n"
-      printf "  server nor generator): %.2f cores on average, at most %.2f (%s);\n", sum / n, max, at
-      printf "  hypervisor steal %.2f cores on average.", steal / n
-      printf "\n  Each run waited for an idle machine, and one in which other work\n"
-      printf "  took more than %s cores was measured again (up to 3 times; run.log\n", m
-      printf "  has every attempt)."
-      if (max > m)
-        printf " **Some runs kept sharing the machine: they are slower\n  than they should be.**"
-      printf "\n"
-    }' m="$max_other_cores" "$others"
+  other_work_note 'run.log\n  has every attempt' <"$others"
   if [ "$failures" -gt 0 ]; then
     echo "- **$failures run(s) failed their checks** and are left out; see run.log."
   fi

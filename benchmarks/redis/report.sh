@@ -19,6 +19,11 @@ set -euo pipefail
 script=$(readlink -f "$0")
 cd "$(dirname "$0")/../.."
 export LC_ALL=C
+# For commas, ratio and other_work_note. Sourced before run_info, whose
+# values (failures, max_other_cores) are the run's and must win over the
+# library's.
+# shellcheck source=benchmarks/lib/run_common.sh
+. benchmarks/lib/run_common.sh
 
 case "${1:-}" in
   -h|--help) sed -n '2,/^$/p' "$script" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -75,15 +80,6 @@ spread() {
     END { best = -1
       for (k in lo) if (lo[k] > 0 && hi[k] / lo[k] - 1 > best) { best = hi[k] / lo[k] - 1; at = k }
       if (best >= 0) printf "%.0f %s\n", best * 100, at }' "$csv"
-}
-# Thousands separators, which LC_ALL=C's printf does not give.
-commas() {
-  [ -n "$1" ] || { echo "–"; return; }
-  sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$1"
-}
-ratio() {  # a b: a/b with 2 decimals, or a dash
-  [ -n "$1" ] && [ -n "$2" ] || { echo "–"; return; }
-  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
 }
 ceiling() {  # P: the highest PING_MBULK median of the servers
   local s best='' v
@@ -284,20 +280,9 @@ report=$results/RESULTS.md
       echo "  the servers less than theirs)."
     fi
   fi
-  awk -F, 'NR > 1 && $9 == 1 { n++; sum += $7; steal += $8
-      if ($7 > max) { max = $7; at = $1 " round " $2 } }
-    END {
-      if (n == 0) exit
-      printf "- Other work on the machine during the runs (CPU used by neither\n"
-      printf "  server nor generator): %.2f cores on average, at most %.2f (%s);\n", sum / n, max, at
-      printf "  hypervisor steal %.2f cores on average.", steal / n
-      printf "\n  Each run waited for an idle machine, and one in which other work\n"
-      printf "  took more than %s cores was measured again (up to 3 times; cpu.csv\n", m
-      printf "  and run.log have every attempt)."
-      if (max > m)
-        printf " **Some runs kept sharing the machine: they are slower\n  than they should be.**"
-      printf "\n"
-    }' m="$max_other_cores" "$cpu_csv"
+  # cpu.csv columns: 1 run, 2 round, 7 other_cores, 8 steal_cores, 9 kept.
+  awk -F, 'NR > 1 && $9 == 1 { print $1 "," $2 "," $7 "," $8 }' "$cpu_csv" |
+    other_work_note 'cpu.csv\n  and run.log have every attempt'
   if [ "$failures" -gt 0 ]; then
     echo "- **$failures run(s) failed** and are left out; see run.log."
   fi

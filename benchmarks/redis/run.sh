@@ -45,21 +45,16 @@ script=$(readlink -f "$0")
 cd "$(dirname "$0")/../.."
 export LC_ALL=C
 run_start=$(date +%s)
+# The options, the build and the CPU accounting benchmarks/http/run.sh
+# shares.
+# shellcheck source=benchmarks/lib/run_common.sh
+. benchmarks/lib/run_common.sh
 
 quick=0
 rounds=
 results=
 scratch=/var/tmp/dskv_redis
-for arg in "$@"; do
-  case "$arg" in
-    --quick) quick=1 ;;
-    --rounds=*) rounds=${arg#*=} ;;
-    --results=*) results=${arg#*=} ;;
-    --scratch=*) scratch=${arg#*=} ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$script" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
-  esac
-done
+for arg in "$@"; do common_option "$arg"; done
 if [ "$quick" = 1 ]; then
   : "${rounds:=1}" "${results:=benchmarks/redis/results/quick}"
   requests_p1=200000
@@ -71,13 +66,7 @@ else
   requests_p1=500000
   requests_p16=2000000
 fi
-case "$rounds" in
-  ''|*[!0-9]*) echo "run.sh: --rounds takes a whole number" >&2; exit 2 ;;
-esac
-[ "$rounds" -ge 1 ] || { echo "run.sh: --rounds must be at least 1" >&2; exit 2; }
-case "$scratch" in
-  /|"") echo "run.sh: refusing --scratch=$scratch" >&2; exit 2 ;;
-esac
+check_options --rounds="$rounds"
 
 # The workload (the issue's; report.sh has its targets).
 pipelines=(1 16)
@@ -98,23 +87,9 @@ scripts/install_deps.sh --redis
 
 # --- Build, and copy the binaries so that a rebuild during the run (of a
 # changing dskv) does not swap them under it.
-build_log=$(mktemp)
-if ! bazel build -c opt --jobs=2 //tools:dskv //benchmarks/redis:kv_bench \
+build_opt benchmarks/redis/results //tools:dskv //benchmarks/redis:kv_bench \
   //tests/kv:store_kv_test //tests/kv:redis_kv_test \
-  //tests/kv:redis_cluster_kv_test >"$build_log" 2>&1; then
-  cat "$build_log" >&2
-  rm -f "$build_log"
-  echo "run.sh: build failed" >&2
-  exit 1
-fi
-rm -f "$build_log"
-# The revision built (others may commit while the benchmark runs). Earlier
-# results in the results directory are not changes to the code.
-revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD -- . ":(exclude)benchmarks/redis/results" 2>/dev/null ||
-  revision="$revision + uncommitted changes"
-# -c opt's own output tree: bazel-bin follows whichever build ran last.
-bazel_bin=$(bazel info -c opt bazel-bin 2>/dev/null)
+  //tests/kv:redis_cluster_kv_test
 rm -rf "$scratch"
 mkdir -p "$scratch/bin" "$scratch/lib" "$scratch/servers" "$results"
 for target in tools/dskv benchmarks/redis/kv_bench "${tests[@]/#/tests/kv/}"; do
@@ -158,17 +133,7 @@ stop_servers() {
   stop_pids "${server_pids[@]}"
   server_pids=()
 }
-# On INT or TERM, stop the servers at once rather than after the running
-# generator: the rest of the run would only fail against them.
-trap stop_servers EXIT
-trap 'trap - EXIT; stop_servers; echo "run.sh: interrupted" >&2; exit 130' INT
-trap 'trap - EXIT; stop_servers; echo "run.sh: terminated" >&2; exit 143' TERM
-
-die() {
-  echo "run.sh: $*" >&2
-  echo "FAILED: $*" >>"$log"
-  exit 1
-}
+stop_servers_at_exit
 
 # Each start function must run in this shell (never in $(...)), so that the
 # servers are its children: `wait` and the CPU accounting need that. Each
@@ -283,111 +248,14 @@ start_cluster() {
   die "the cluster did not form within 30 s"
 }
 
-# --- CPU accounting, as benchmarks/http/run.sh does it. Other work on the
-# machine (a build, another benchmark) takes cores from the server and the
-# generator and makes a run slower than it is. So each run starts only
-# once the machine is idle (or after a minute of waiting), and where each
-# run's CPU went is measured: the servers of acct_pids (their threads, and
-# their children such as redis's AOF rewrite, live or reaped), the
-# generator (this shell's reaped children, from `times`) and the rest. A
-# run in which the rest took more than $max_other_cores cores is measured
-# again, up to 3 times.
-max_other_cores=0.15
-max_idle_cores=0.3
-clk_tck=$(getconf CLK_TCK)
-acct_pids=
-busy_jiffies() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
-wait_idle() {
-  local waited=0 before after
-  while :; do
-    before=$(busy_jiffies)
-    sleep 1
-    after=$(busy_jiffies)
-    awk -v d=$((after - before)) -v hz="$clk_tck" -v m="$max_idle_cores" \
-      'BEGIN { exit !(d / hz < m) }' && return
-    waited=$((waited + 1))
-    if [ "$waited" -ge 60 ]; then
-      echo "machine still busy after 60 s of waiting; measuring anyway" >>"$log"
-      return
-    fi
-  done
-}
-# Jiffies of the processes in acct_pids, with their reaped children, and of
-# their live children. The command name may hold spaces: fields are counted
-# after its closing parenthesis (utime is the 12th there).
-server_jiffies() {
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pids="$acct_pids" '
-    BEGIN { n = split(pids, p, " "); for (i = 1; i <= n; i++) ours[p[i]] = 1 }
-    { pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
-      if (pid in ours) s += f[12] + f[13] + f[14] + f[15]
-      else if (f[2] in ours) s += f[12] + f[13] }
-    END { print s + 0 }'
-}
-# Sets sample to "wall_ns busy_jiffies steal_jiffies server_jiffies
-# children_ms". `times` runs in this shell, not in a $(...) subshell, whose
-# reaped children would be its own.
-sample=
-cpu_sample() {
-  local now stat servers children
-  times >"$scratch/times"
-  now=$(date +%s%N)
-  stat=$(awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $9; exit }' /proc/stat)
-  servers=$(server_jiffies)
-  children=$(awk 'NR == 2 { s = 0
-      for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60000 + a[2] * 1000 }
-      printf "%.0f", s }' "$scratch/times")
-  sample="$now $stat $servers $children"
-}
-# Sets cpu_line ("wall server generator other steal") and other_cores for
-# the span since cpu_before.
-cpu_before=
-cpu_line=
-other_cores=
-cpu_end() {
-  local wall servers_cores gen_cores steal_cores
-  cpu_sample
-  cpu_line="$(awk -v hz="$clk_tck" -v b="$cpu_before" -v a="$sample" 'BEGIN {
-      split(b, x, " "); split(a, y, " ")
-      wall = (y[1] - x[1]) / 1e9
-      busy = (y[2] - x[2]) / hz; steal = (y[3] - x[3]) / hz
-      servers = (y[4] - x[4]) / hz; gen = (y[5] - x[5]) / 1000
-      other = busy - servers - gen; if (other < 0) other = 0
-      printf "%.2f %.2f %.2f %.2f %.2f", wall, servers / wall, gen / wall, other / wall, steal / wall
-    }')"
-  read -r wall servers_cores gen_cores other_cores steal_cores <<<"$cpu_line"
-  echo "cpu: ${wall} s; cores used by the servers ${servers_cores}, the generator ${gen_cores}, other work ${other_cores}; steal ${steal_cores}" >>"$log"
-}
-
-failures=0
-fail_run() {
-  echo " FAILED: $1 (see $log)" >&2
-  echo "FAILED: $1" >>"$log"
-  failures=$((failures + 1))
-}
+# --- CPU accounting (run_common.sh): each run waits for an idle machine,
+# and where its CPU went is measured, the servers being those of acct_pids
+# (their threads, and their children such as redis's AOF rewrite, live or
+# reaped). A run in which other work took more than $max_other_cores cores
+# is measured again, up to 3 times. run_generator's generators and tests
+# get 15 minutes each.
 gen_timeout=900
 
-# run_generator NAME COMMAND...: runs a generator (or test) after waiting
-# for an idle machine, its output in out and the log, the CPU accounting
-# around it. Non-zero if it failed.
-out=
-run_generator() {
-  local name=$1 status=0
-  shift
-  wait_idle
-  echo "=== $name: $*" >>"$log"
-  cpu_sample
-  cpu_before=$sample
-  out=$(timeout "$gen_timeout" "$@" 2>&1) || status=$?
-  cpu_end
-  echo "$out" >>"$log"
-  [ "$status" -eq 0 ] || { fail_run "$name: exited with status $status"; return 1; }
-}
-
-# disturbed: whether other work took more than max_other_cores in the run
-# just ended.
-disturbed() {
-  awk -v o="$other_cores" -v m="$max_other_cores" 'BEGIN { exit !(o > m) }'
-}
 # record_cpu RUN ROUND ATTEMPT KEPT [CPU_LINE]: a run's CPU split (the last
 # run's without CPU_LINE), for cpu.csv; RUN without commas or spaces. KEPT:
 # 1 if its figures are in the results.
