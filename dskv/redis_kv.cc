@@ -274,7 +274,8 @@ class RedisKeyValue final : public KeyValue {
     if (bounds.Empty()) return page;
     const CollectionKeys keys(ns_, collection);
     // ZRANGEBYLEX's bounds: "[x" includes x, "(x" excludes it.
-    const std::string low = bounds.lower.empty() ? "-" : "[" + bounds.lower;
+    const std::string low =
+        bounds.lower.empty() ? "-" : "[" + std::string(bounds.lower);
     const std::string high = bounds.upper.empty() ? "+" : "(" + bounds.upper;
     // One more than asked for says whether a next page exists.
     const std::string count = std::to_string(options.limit + 1);

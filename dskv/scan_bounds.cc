@@ -20,7 +20,8 @@ std::string PrefixEnd(std::string_view prefix) {
 }  // namespace
 
 ScanBounds BoundsOf(const ScanOptions& options) {
-  ScanBounds bounds{std::max(options.start, options.prefix), options.end};
+  ScanBounds bounds{std::max<std::string_view>(options.start, options.prefix),
+                    options.end};
   if (!options.prefix.empty()) {
     std::string prefix_end = PrefixEnd(options.prefix);
     if (!prefix_end.empty() &&

@@ -5,14 +5,16 @@
 #define DSKV_SCAN_BOUNDS_H_
 
 #include <string>
+#include <string_view>
 
 #include "dskv/store.h"
 
 namespace dskv {
 
-// Members m with lower <= m < upper; an empty upper is no bound.
+// Members m with lower <= m < upper; an empty upper is no bound. `lower`
+// points into the ScanOptions it came from.
 struct ScanBounds {
-  std::string lower;
+  std::string_view lower;
   std::string upper;
 
   // Whether no member can be within.
