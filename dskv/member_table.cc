@@ -66,12 +66,27 @@ MemberTable::Position MemberTable::Find(std::string_view member,
       const Record* record = RecordOf(slot);
       // The caller reads the value next: fetch its first lines now, beside
       // the line the member is compared in, rather than one after another.
-      const char* bytes = reinterpret_cast<const char*>(record);
-      __builtin_prefetch(bytes + 64);
-      __builtin_prefetch(bytes + 128);
+      PrefetchValue(record);
       if (record->member() == member) return i;
     }
   }
+}
+
+void MemberTable::PrefetchCandidates(std::size_t hash) const {
+  if (capacity_ == 0) return;
+  const std::uint64_t tag = TagOfHash(hash);
+  for (std::size_t i = HomeOf(hash); slots_[i] != 0; i = Next(i)) {
+    if (TagOf(slots_[i]) == tag) {
+      __builtin_prefetch(RecordOf(slots_[i]));
+      PrefetchValue(RecordOf(slots_[i]));
+    }
+  }
+}
+
+void MemberTable::PrefetchValue(const Record* record) {
+  const char* bytes = reinterpret_cast<const char*>(record);
+  __builtin_prefetch(bytes + 64);
+  __builtin_prefetch(bytes + 128);
 }
 
 MemberTable::Position MemberTable::Find(std::string_view member) const {

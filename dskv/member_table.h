@@ -47,6 +47,10 @@ class MemberTable {
   void Prefetch(std::size_t hash) const {
     if (capacity_ != 0) __builtin_prefetch(&slots_[HomeOf(hash)]);
   }
+  // The next step of such loops, once Prefetch brought the slots: asks for
+  // the Records a Find of this hash compares the member with (those whose
+  // tag matches), without reading them.
+  void PrefetchCandidates(std::size_t hash) const;
 
   const Record* Get(Position position) const {
     return RecordOf(slots_[position]);
@@ -111,6 +115,9 @@ class MemberTable {
     return reinterpret_cast<const Record*>(slot & kAddressMask);
   }
   static std::uint64_t Tagged(const Record* record, std::uint64_t tag);
+  // Asks for the lines after a Record's first: the rest of its member and
+  // the start of its value.
+  static void PrefetchValue(const Record* record);
 
   // The first slot to probe for a member of this hash, and for the Record
   // in `slot`.

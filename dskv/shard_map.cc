@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "dskv/errors.h"
 #include "dskv/scan_bounds.h"
@@ -185,23 +186,39 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
   return NoteForOrder(collection, record, std::move(replaced));
 }
 
-template <typename Read>
-absl::Status ShardMap::ReadRecord(KeyRef key, Read read) const {
-  const KeyHashes hashes = Hash(key);
+template <typename Visit>
+absl::Status ShardMap::VisitMembers(KeyRef key, const KeyHashes& hashes,
+                                    Visit visit) const {
   const Shard& shard = ShardFor(hashes);
   std::shared_lock lock(shard.mu);
   if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
   if (auto c = shard.collections.find(key.collection, hashes.collection);
       c != shard.collections.end()) {
-    const MemberTable& members = c->second->members;
-    if (const MemberTable::Position at =
-            members.Find(key.member, hashes.member);
-        at != MemberTable::kMissing && !members.Get(at)->is_tombstone()) {
-      read(members.Get(at));
-      return absl::OkStatus();
-    }
+    visit(c->second->members);
   }
-  return NotFoundError(key);
+  return absl::OkStatus();
+}
+
+template <typename Read>
+absl::Status ShardMap::ReadRecord(KeyRef key, const KeyHashes& hashes,
+                                  Read read) const {
+  bool found = false;
+  absl::Status status =
+      VisitMembers(key, hashes, [&](const MemberTable& members) {
+        const MemberTable::Position at =
+            members.Find(key.member, hashes.member);
+        if (at != MemberTable::kMissing && !members.Get(at)->is_tombstone()) {
+          read(members.Get(at));
+          found = true;
+        }
+      });
+  if (!status.ok()) return status;
+  return found ? absl::OkStatus() : NotFoundError(key);
+}
+
+template <typename Read>
+absl::Status ShardMap::ReadRecord(KeyRef key, Read read) const {
+  return ReadRecord(key, Hash(key), read);
 }
 
 absl::StatusOr<std::string> ShardMap::Get(KeyRef key) const {
@@ -223,6 +240,43 @@ absl::StatusOr<RecordRef> ShardMap::Share(KeyRef key) const {
       key, [&](const Record* record) { shared = RecordRef::Share(record); });
   if (!status.ok()) return status;
   return shared;
+}
+
+void ShardMap::ShareMany(absl::Span<const KeyRef> keys,
+                         absl::Span<absl::StatusOr<RecordRef>> records) const {
+  // Enough keys for their misses to overlap; few enough that what the first
+  // pass asks for is still cached in the last.
+  constexpr std::size_t kGroup = 16;
+  std::array<KeyHashes, kGroup> hashes;
+  for (std::size_t first = 0; first < keys.size(); first += kGroup) {
+    const absl::Span<const KeyRef> group = keys.subspan(first, kGroup);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      hashes[i] = Hash(group[i]);
+    }
+    // The first two passes only ask for memory, so their errors (a closed
+    // map) are left to the last.
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      VisitMembers(group[i], hashes[i], [&](const MemberTable& members) {
+        members.Prefetch(hashes[i].member);
+      }).IgnoreError();
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      VisitMembers(group[i], hashes[i], [&](const MemberTable& members) {
+        members.PrefetchCandidates(hashes[i].member);
+      }).IgnoreError();
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      RecordRef shared;
+      absl::Status status = ReadRecord(
+          group[i], hashes[i],
+          [&](const Record* record) { shared = RecordRef::Share(record); });
+      if (status.ok()) {
+        records[first + i] = std::move(shared);
+      } else {
+        records[first + i] = std::move(status);
+      }
+    }
+  }
 }
 
 bool ShardMap::OverwriteInPlace(Shard& shard, Collection& collection,

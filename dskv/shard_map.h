@@ -156,6 +156,16 @@ class ShardMap {
   // NotFound.
   absl::StatusOr<RecordRef> Share(KeyRef key) const;
 
+  // As Share for each of `keys`, into records[i] for keys[i] (`records`
+  // holds as many). Faster for more than a few keys: the lookups go in
+  // passes over a group of keys (their table slots asked for, then the
+  // Records those point at, then the Records shared), so that their cache
+  // misses overlap rather than come one after another. Each pass takes a
+  // key's shard lock for that key only: each key is read atomically, the
+  // keys together are not.
+  void ShareMany(absl::Span<const KeyRef> keys,
+                 absl::Span<absl::StatusOr<RecordRef>> records) const;
+
   // Stores a copy of `value` at `key`, replacing any previous value, and
   // marks the key dirty.
   absl::Status Put(KeyRef key, std::string_view value);
@@ -345,6 +355,15 @@ class ShardMap {
   // `read`; or returns NotFound.
   template <typename Read>
   absl::Status ReadRecord(KeyRef key, Read read) const;
+  template <typename Read>
+  absl::Status ReadRecord(KeyRef key, const KeyHashes& hashes, Read read) const;
+
+  // Passes the members of key's collection in its shard to `visit`, under
+  // the shard's shared lock, if the shard has that collection. Fails as
+  // EnterShard does.
+  template <typename Visit>
+  absl::Status VisitMembers(KeyRef key, const KeyHashes& hashes,
+                            Visit visit) const;
 
   // Where a key is in a shard whose lock the caller holds: its Collection
   // (null if the shard has none of that name) and its position there.

@@ -187,6 +187,35 @@ absl::StatusOr<SharedValue> Store::GetShared(std::string_view key) const {
   return SharedValue(record->release());
 }
 
+std::vector<absl::StatusOr<SharedValue>> Store::MultiGetShared(
+    absl::Span<const std::string_view> keys) const {
+  std::vector<absl::StatusOr<SharedValue>> values(keys.size());
+  // The well-formed keys are looked up together; where each came from.
+  std::vector<KeyRef> refs;
+  std::vector<std::size_t> positions;
+  refs.reserve(keys.size());
+  positions.reserve(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    absl::StatusOr<KeyRef> ref = ParseKey(keys[i]);
+    if (ref.ok()) {
+      refs.push_back(*ref);
+      positions.push_back(i);
+    } else {
+      values[i] = ref.status();
+    }
+  }
+  std::vector<absl::StatusOr<RecordRef>> records(refs.size());
+  impl_->map_.ShareMany(refs, absl::MakeSpan(records));
+  for (std::size_t j = 0; j < records.size(); ++j) {
+    if (records[j].ok()) {
+      values[positions[j]] = SharedValue(records[j]->release());
+    } else {
+      values[positions[j]] = records[j].status();
+    }
+  }
+  return values;
+}
+
 absl::StatusOr<ScanPage> Store::Scan(std::string_view collection,
                                      const ScanOptions& options) const {
   absl::StatusOr<SharedScanPage> shared = ScanShared(collection, options);

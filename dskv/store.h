@@ -285,6 +285,16 @@ class Store {
   // time whatever the value's size. See SharedValue.
   absl::StatusOr<SharedValue> GetShared(std::string_view key) const;
 
+  // Looks up every key of `keys`: element i of the result is what
+  // GetShared(keys[i]) returns (the value; NotFound; InvalidArgument if the
+  // key is malformed; FailedPrecondition after Close). Faster than one
+  // GetShared after another for more than a few keys, as in a pipeline of
+  // reads: the lookups overlap their memory accesses instead of waiting on
+  // each in turn. Each key is read atomically; the keys together are not a
+  // snapshot (a write may land between two of the lookups).
+  std::vector<absl::StatusOr<SharedValue>> MultiGetShared(
+      absl::Span<const std::string_view> keys) const;
+
   // Returns the (member, value) pairs of `collection` that `options` select,
   // in member order (largest first if ScanOptions::reverse), at most
   // ScanOptions::limit of them, and where the next page starts. A page of k

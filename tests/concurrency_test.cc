@@ -511,6 +511,17 @@ TEST_F(ConcurrencyTest, SharedValuesStayIntactUnderOverwrites) {
         }
         absl::Status s = store_->Get(key, &buffer);
         if (s.ok() ? !well_formed(buffer) : !absl::IsNotFound(s)) ++bad;
+        const std::string next =
+            "shared/k" + std::to_string((i + r + 1) % kKeyCount);
+        for (absl::StatusOr<SharedValue>& many :
+             store_->MultiGetShared({key, next, key})) {
+          if (many.ok()) {
+            if (!well_formed(many->value())) ++bad;
+            held.push_back(*std::move(many));
+          } else if (!absl::IsNotFound(many.status())) {
+            ++bad;
+          }
+        }
         if (held.size() > 16) {
           for (const SharedValue& v : held) {
             if (!well_formed(v.value())) ++bad;

@@ -281,6 +281,44 @@ TEST_F(StoreTest, GetSharedSeesTheValue) {
   EXPECT_EQ(SharedValue().value(), "");
 }
 
+TEST_F(StoreTest, MultiGetSharedAnswersAsGetSharedDoesForEachKey) {
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(
+        IsOk(store_->Put("a/" + std::to_string(i), "v" + std::to_string(i))));
+  }
+  ASSERT_TRUE(IsOk(store_->Put("b/x", "bx")));
+  ASSERT_TRUE(IsOk(store_->Delete("a/7")));
+  // More keys than one group of lookups (16), in no order, with repeats,
+  // misses, a deleted key, an unknown collection and malformed keys.
+  std::vector<std::string> keys;
+  for (int i = 45; i >= 0; i -= 2) keys.push_back("a/" + std::to_string(i));
+  for (const char* key :
+       {"a/7", "b/x", "a/3", "a/3", "nope/x", "malformed", "a/", "/m", "b/y"}) {
+    keys.push_back(key);
+  }
+  for (int i = 0; i < 40; i += 3) keys.push_back("a/" + std::to_string(i));
+  const std::vector<std::string_view> views(keys.begin(), keys.end());
+
+  const std::vector<absl::StatusOr<SharedValue>> values =
+      store_->MultiGetShared(views);
+
+  ASSERT_EQ(values.size(), keys.size());
+  int found = 0;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const absl::StatusOr<SharedValue> one = store_->GetShared(keys[i]);
+    ASSERT_EQ(values[i].status().code(), one.status().code()) << keys[i];
+    EXPECT_EQ(values[i].status().message(), one.status().message());
+    if (one.ok()) {
+      EXPECT_EQ(values[i]->value(), one->value()) << keys[i];
+      ++found;
+    }
+  }
+  // The odd members below 40 but a/7 (deleted), b/x, a/3 twice, and the 14
+  // multiples of 3.
+  EXPECT_EQ(found, 19 + 3 + 14);
+  EXPECT_TRUE(store_->MultiGetShared({}).empty());
+}
+
 TEST_F(StoreTest, SharedValueIsUnchangedBySameSizeOverwrite) {
   const std::string first(4096, 'a');
   const std::string second(4096, 'b');
@@ -736,6 +774,13 @@ TEST_F(ClosedStoreTest, GetFailsWithFailedPrecondition) {
                       absl::StatusCode::kFailedPrecondition));
   EXPECT_TRUE(
       HasCode(store_->GetShared("a/x"), absl::StatusCode::kFailedPrecondition));
+  const std::vector<std::string_view> keys = {"a/x", "a/y", "malformed"};
+  const std::vector<absl::StatusOr<SharedValue>> values =
+      store_->MultiGetShared(keys);
+  ASSERT_EQ(values.size(), 3);
+  EXPECT_TRUE(HasCode(values[0], absl::StatusCode::kFailedPrecondition));
+  EXPECT_TRUE(HasCode(values[1], absl::StatusCode::kFailedPrecondition));
+  EXPECT_TRUE(HasCode(values[2], absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ClosedStoreTest, GetAllFailsWithFailedPrecondition) {

@@ -32,6 +32,9 @@ enum CommandFlag : unsigned {
   // transaction can only check single keys.
   kWholeRead = 4,
   kTransaction = 8,  // MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+  // GET: in a pipeline, may be looked up with the GETs after it
+  // (RespCommands::ExecutePipelined).
+  kPipelinedGet = 16,
 };
 
 struct CommandContext;

@@ -21,6 +21,10 @@ constexpr std::array kTransactionCommands = {
     CommandSpec{"unwatch", 1, kTransaction, 0, 0, 0, nullptr},
 };
 
+// GETs ExecutePipelined keeps waiting at most: enough for their lookups to
+// overlap (ShardMap::ShareMany takes 16 at a time).
+constexpr std::size_t kMaxPipelinedGets = 64;
+
 bool ArityFits(const CommandSpec& spec, std::size_t args) {
   return spec.arity >= 0 ? args == static_cast<std::size_t>(spec.arity)
                          : args >= static_cast<std::size_t>(-spec.arity);
@@ -73,7 +77,26 @@ const CommandSpec* RespCommands::Find(std::string_view name) const {
 
 bool RespCommands::Execute(RespSession& session, RespArgs args,
                            std::string& out) {
+  const bool open = ExecutePipelined(session, args, out);
+  Flush(session, out);
+  return open;
+}
+
+bool RespCommands::ExecutePipelined(RespSession& session, RespArgs args,
+                                    std::string& out) {
   const CommandSpec* spec = Find(args[0]);
+  if (spec != nullptr && (spec->flags & kPipelinedGet) != 0 &&
+      ArityFits(*spec, args.size()) && !session.in_multi &&
+      !session.watch.active()) {
+    CommandContext ctx{shared_, session, session.direct, out};
+    session.pipelined_keys += ctx.StringKey(args[1]);
+    session.pipelined_ends.push_back(session.pipelined_keys.size());
+    if (session.pipelined_ends.size() >= kMaxPipelinedGets) {
+      Flush(session, out);
+    }
+    return true;
+  }
+  Flush(session, out);
   std::string error;
   if (spec == nullptr) {
     error = UnknownCommand(args);
@@ -104,6 +127,31 @@ bool RespCommands::Execute(RespSession& session, RespArgs args,
   if (session.in_multi) session.multi_refused = true;
   resp::Error(out, error);
   return true;
+}
+
+void RespCommands::Flush(RespSession& session, std::string& out) {
+  if (session.pipelined_ends.empty()) return;
+  std::vector<std::string_view> keys;
+  keys.reserve(session.pipelined_ends.size());
+  std::size_t begin = 0;
+  for (const std::size_t end : session.pipelined_ends) {
+    keys.push_back(
+        std::string_view(session.pipelined_keys).substr(begin, end - begin));
+    begin = end;
+  }
+  // As Get, with StoreAccess::Read's watch left out: nothing is watched.
+  for (const absl::StatusOr<SharedValue>& value :
+       shared_.store.MultiGetShared(keys)) {
+    if (value.ok()) {
+      resp::Bulk(out, value->value());
+    } else if (absl::IsNotFound(value.status())) {
+      resp::NullBulk(out);
+    } else {
+      ErrorReply(out, value.status());
+    }
+  }
+  session.pipelined_keys.clear();
+  session.pipelined_ends.clear();
 }
 
 bool RespCommands::RunNow(const CommandSpec& spec, RespSession& session,

@@ -36,6 +36,14 @@ class RespCommands {
   // a session is used by one thread at a time.
   bool Execute(RespSession& session, RespArgs args, std::string& out);
 
+  // As Execute, for a connection that sends its replies only after Flush:
+  // a GET may wait there, to be looked up with the GETs after it in one
+  // Store::MultiGetShared, whose memory accesses overlap. Replies stay in
+  // the order of their commands.
+  bool ExecutePipelined(RespSession& session, RespArgs args, std::string& out);
+  // Runs the GETs ExecutePipelined left waiting, appending their replies.
+  void Flush(RespSession& session, std::string& out);
+
   // Counters for INFO, which the server keeps.
   RespShared& shared() { return shared_; }
 

@@ -326,15 +326,17 @@ class RespServer::Impl {
         break;
       }
       if (result == RespParser::Result::kError) {
+        commands_.Flush(*c.session, c.out);
         resp::Error(c.out, fmt::format("ERR {}", c.parser.error()));
         c.closing = true;
         break;
       }
       c.needed = 0;
-      if (!commands_.Execute(*c.session, c.parser.args(), c.out)) {
+      if (!commands_.ExecutePipelined(*c.session, c.parser.args(), c.out)) {
         c.closing = true;
       }
     }
+    commands_.Flush(*c.session, c.out);
     if (!c.out.empty()) return Write(connection);
     Read(connection);
   }

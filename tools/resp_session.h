@@ -55,6 +55,11 @@ class RespSession {
   std::vector<std::size_t> queued_sizes;
   std::vector<std::size_t> queued_counts;
 
+  // GETs waiting for RespCommands::Flush: their dskv keys one after another
+  // in `pipelined_keys`, where each ends in `pipelined_ends`.
+  std::string pipelined_keys;
+  std::vector<std::size_t> pipelined_ends;
+
   std::string name;  // CLIENT SETNAME.
 };
 

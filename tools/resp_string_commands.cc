@@ -160,7 +160,7 @@ absl::Status GetRange(CommandContext& ctx, RespArgs args) {
 bool Always(RespArgs) { return true; }
 
 constexpr std::array kCommands = {
-    CommandSpec{"get", 2, kQueueable, 1, 1, 1, Get},
+    CommandSpec{"get", 2, kQueueable | kPipelinedGet, 1, 1, 1, Get},
     CommandSpec{"set", -3, kWrite | kQueueable, 1, 1, 1, Set, SetIsSingleCall},
     CommandSpec{"setnx", 3, kWrite | kQueueable, 1, 1, 1, SetNx, Always},
     CommandSpec{"mget", -2, kQueueable, 1, -1, 1, MGet},

@@ -6,6 +6,8 @@
 #    server on an empty directory, then
 #      redis-benchmark -t ping_mbulk ...          (the generator's ceiling)
 #      redis-benchmark -t set,get,hset -d 100 -r 1000000 -n N -P P -c 50
+#      redis-benchmark -t set,get,hset -d 100 -r 1 -n N/4 ...  (one key: the
+#                                          ceiling for each command's shape)
 #    (N: 2,000,000 at -P 16, 500,000 at -P 1, which is bound by round trips)
 #    Servers: dskv serve --resp --threads=1 --durability=async;
 #    redis-server with AOF, appendfsync everysec (the comparable
@@ -264,14 +266,15 @@ record_cpu() {
   echo "$1,$2,$3,${line// /,},$4" >>"$cpu_csv"
 }
 
-# redis_benchmark NAME P TESTS N: one redis-benchmark run against port,
-# pinned to CPU 0; sets rows to "COMMAND rps p50" lines, empty on failure.
+# redis_benchmark NAME P TESTS N [KEYS]: one redis-benchmark run against
+# port, pinned to CPU 0, over KEYS random keys (default $keyspace); sets
+# rows to "COMMAND rps p50" lines, empty on failure.
 rows=
 redis_benchmark() {
-  local name=$1 pipeline=$2 which=$3 requests=$4 want got
+  local name=$1 pipeline=$2 which=$3 requests=$4 keys=${5:-$keyspace} want got
   rows=
   run_generator "$name" taskset -c 0 redis-benchmark -h 127.0.0.1 -p "$port" \
-    -t "$which" -d "$value_size" -r "$keyspace" -n "$requests" \
+    -t "$which" -d "$value_size" -r "$keys" -n "$requests" \
     -P "$pipeline" -c "$clients" --csv || return 0
   if grep -qi 'error' <<<"$out"; then
     fail_run "$name: $(grep -i -m1 'error' <<<"$out")"
@@ -292,11 +295,13 @@ redis_benchmark() {
 }
 
 # measure_server ROUND P SERVER: on a fresh server, the ceiling (PING_MBULK),
-# then SET, GET and HSET; all again on another fresh server if other work
-# disturbed either run. Appends to the CSV.
+# then SET, GET and HSET, then the three again on one key (-r 1: the least
+# work a server can do for each, so what the generator drives of each
+# request and reply; recorded as set_1key and so on); all again on another
+# fresh server if other work disturbed a run. Appends to the CSV.
 measure_server() {
   local round=$1 pipeline=$2 server=$3 attempt requests dir ping kept command
-  local again ping_cpu commands_cpu
+  local again ping_cpu commands_cpu one_key main_rows
   requests=$requests_p1
   [ "$pipeline" = 1 ] || requests=$requests_p16
   for attempt in 1 2 3; do
@@ -316,6 +321,16 @@ measure_server() {
         "$pipeline" "$(IFS=,; echo "${commands[*]}")" "$requests"
       commands_cpu=$cpu_line
       disturbed && again=1
+    fi
+    one_key=
+    if [ -n "$rows" ]; then
+      main_rows=$rows
+      redis_benchmark "$server P$pipeline one key round $round" \
+        "$pipeline" "$(IFS=,; echo "${commands[*]}")" $((requests / 4)) 1
+      disturbed && again=1
+      one_key=$(awk '{ print $1 "_1KEY", $2, $3 }' <<<"$rows")
+      rows=$main_rows
+      [ -n "$one_key" ] || rows=
     fi
     # The server's own log: dskv's errors, or Redis's, with its AOF
     # rewrites.
@@ -343,9 +358,10 @@ measure_server() {
       echo "disturbed: measuring again on a fresh server" >>"$log"
       continue
     fi
-    printf '%s\n%s\n' "$ping" "$rows" | while read -r command rps p50; do
-      echo "$round,$pipeline,$server,$(tr 'A-Z' 'a-z' <<<"$command"),$rps,$p50"
-    done >>"$csv"
+    printf '%s\n%s\n%s\n' "$ping" "$rows" "$one_key" |
+      while read -r command rps p50; do
+        echo "$round,$pipeline,$server,$(tr 'A-Z' 'a-z' <<<"$command"),$rps,$p50"
+      done >>"$csv"
     printf '%s\n%s\n' "$ping" "$rows" |
       awk '{ printf "%s %.0f  ", $1, $2 } END { print "" }' >&2
     return 0

@@ -128,8 +128,24 @@ absl::Status Shared(dskv::Store& store) {
   }
   // value is still "epic", for as long as `shared` lives.
   // [END get_shared]
-  return Expect(member == "daft_punk" && value == "epic",
-                "a SharedValue is unchanged by an overwrite");
+  if (absl::Status s = Expect(member == "daft_punk" && value == "epic",
+                              "a SharedValue is unchanged by an overwrite");
+      !s.ok()) {
+    return s;
+  }
+
+  // [START multi_get]
+  const std::vector<std::string_view> keys = {"artist/air", "artist/nobody",
+                                              "artist/daft_punk"};
+  std::vector<absl::StatusOr<dskv::SharedValue>> values =
+      store.MultiGetShared(keys);
+  // values[i] answers keys[i]: "moon safari", NotFound, "homework".
+  // [END multi_get]
+  return Expect(values.size() == 3 && values[0].ok() &&
+                    values[0]->value() == "moon safari" &&
+                    absl::IsNotFound(values[1].status()) && values[2].ok() &&
+                    values[2]->value() == "homework",
+                "MultiGetShared answers each key as GetShared does");
 }
 
 absl::Status GetAlls(dskv::Store& store) {

@@ -145,6 +145,58 @@ TEST_F(RespCommandsTest, MultipleKeys) {
   EXPECT_EQ(Value("strings/x"), "<none>");
 }
 
+// A pipeline's GETs wait to be looked up together; every reply still comes
+// in its command's order, each GET seeing the writes before it.
+TEST_F(RespCommandsTest, PipelinedGetsReplyInOrder) {
+  RespSession& session = *sessions_[0];
+  const std::vector<Strings> pipeline = {
+      {"SET", "a", "1"},  {"GET", "a"},
+      {"GET", "missing"}, {"GET", "c/"},
+      {"get", "a"},       {"SET", "a", "2"},
+      {"GET", "a"},       {"GET", "a", "extra"},
+      {"DEL", "a"},       {"GET", "a"},
+      {"MULTI"},          {"GET", "a"},
+      {"EXEC"},           {"SET", "b", "3"},
+      {"WATCH", "b"},     {"GET", "b"},
+      {"UNWATCH"},        {"GET", "b"},
+  };
+  std::string replies;
+  for (const Strings& command : pipeline) {
+    const std::vector<std::string_view> views(command.begin(), command.end());
+    ASSERT_TRUE(commands_->ExecutePipelined(session, views, replies));
+  }
+  commands_->Flush(session, replies);
+  EXPECT_EQ(replies, kOk + Bulk("1") + kNil +
+                         "-ERR key \"c/\" has an empty member name after "
+                         "the '/'\r\n" +
+                         Bulk("1") + kOk + Bulk("2") +
+                         "-ERR wrong number of arguments for 'get' "
+                         "command\r\n" +
+                         Int(1) + kNil + kOk + kQueued + Array({kNil}) + kOk +
+                         kOk + Bulk("3") + kOk + Bulk("3"));
+
+  // Before Flush, a GET's reply waits for the GETs after it; any other
+  // command first writes out the ones waiting.
+  std::string out;
+  const std::vector<std::string_view> get = {"GET", "b"};
+  ASSERT_TRUE(commands_->ExecutePipelined(session, get, out));
+  ASSERT_TRUE(commands_->ExecutePipelined(session, get, out));
+  EXPECT_EQ(out, "");
+  const std::vector<std::string_view> ping = {"PING"};
+  ASSERT_TRUE(commands_->ExecutePipelined(session, ping, out));
+  EXPECT_EQ(out, Bulk("3") + Bulk("3") + "+PONG\r\n");
+  // However long the pipeline, at most 64 wait.
+  out.clear();
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(commands_->ExecutePipelined(session, get, out));
+  }
+  std::string sixty_four;
+  for (int i = 0; i < 64; ++i) sixty_four += Bulk("3");
+  EXPECT_EQ(out, sixty_four);
+  commands_->Flush(session, out);
+  EXPECT_EQ(out.size(), sixty_four.size() * 100 / 64);
+}
+
 TEST_F(RespCommandsTest, StrLenAndGetRange) {
   Run({"SET", "s", "Hello World"});
   EXPECT_EQ(Run({"STRLEN", "s"}), Int(11));
