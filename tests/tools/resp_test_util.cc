@@ -8,8 +8,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "gtest/gtest.h"
@@ -41,15 +39,6 @@ bool ReadUntil(int fd, Clock::time_point deadline, std::string* out,
   return true;
 }
 
-std::uint16_t PortAfter(std::string_view text, std::string_view prefix) {
-  const std::size_t at = text.find(prefix);
-  if (at == std::string_view::npos) return 0;
-  const std::string_view rest = text.substr(at + prefix.size());
-  unsigned port = 0;
-  std::from_chars(rest.data(), rest.data() + rest.size(), port);
-  return port <= 65535 ? static_cast<std::uint16_t>(port) : 0;
-}
-
 int WaitFor(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -62,55 +51,9 @@ int WaitFor(pid_t pid) {
 void RespServerProcess::Start(const std::string& store_dir,
                               const std::vector<std::string>& flags,
                               const std::string& stderr_path) {
-  ASSERT_LT(pid_, 0) << "the server is running already";
-  ::signal(SIGPIPE, SIG_IGN);
-  stderr_path_ = stderr_path;
-  std::vector<std::string> args = {ToolPath(), "serve", "--listen=127.0.0.1:0",
-                                   "--resp=0"};
-  args.insert(args.end(), flags.begin(), flags.end());
-  args.push_back(store_dir);
-  std::string error;
-  const std::optional<SpawnedChild> child =
-      SpawnWithStdoutPipe(args, stderr_path, {}, &error);
-  ASSERT_TRUE(child.has_value()) << error;
-  pid_ = child->pid;
-  stdout_fd_ = child->stdout_fd;
-  std::string out;
-  const bool in_time =
-      ReadUntil(stdout_fd_, Clock::now() + kServeTimeout, &out,
-                [](const std::string& text) {
-                  return text.find("redis://") != std::string::npos &&
-                         text.ends_with('\n');
-                });
-  http_port_ = PortAfter(out, "listening on http://127.0.0.1:");
-  resp_port_ = PortAfter(out, "listening on redis://127.0.0.1:");
-  ASSERT_TRUE(in_time && http_port_ != 0 && resp_port_ != 0)
-      << "dskv serve said \"" << out << "\"; stderr: " << Stderr();
-}
-
-int RespServerProcess::Stop() {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
-  const int status = WaitFor(pid_);
-  pid_ = -1;
-  ::close(std::exchange(stdout_fd_, -1));
-  EXPECT_TRUE(WIFEXITED(status)) << DescribeWaitStatus(status);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-void RespServerProcess::Kill() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  WaitFor(pid_);
-  pid_ = -1;
-  ::close(std::exchange(stdout_fd_, -1));
-}
-
-std::string RespServerProcess::Stderr() const {
-  std::ifstream in(stderr_path_);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return "\"" + text.str() + "\"";
+  std::vector<std::string> all = {"--resp=0"};
+  all.insert(all.end(), flags.begin(), flags.end());
+  server_.Start(store_dir, all, stderr_path);
 }
 
 std::string RespCommand(const std::vector<std::string>& args) {

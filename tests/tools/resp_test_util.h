@@ -24,34 +24,22 @@ namespace dskv_test {
 // process. Killed (SIGKILL) on destruction if still running.
 class RespServerProcess {
  public:
-  RespServerProcess() = default;
-  RespServerProcess(const RespServerProcess&) = delete;
-  RespServerProcess& operator=(const RespServerProcess&) = delete;
-  ~RespServerProcess() { Kill(); }
-
   // Starts it and reads its two "listening on" lines (fatal failure if it
   // does not start).
   void Start(const std::string& store_dir,
              const std::vector<std::string>& flags,
              const std::string& stderr_path);
-  std::uint16_t port() const { return resp_port_; }
-  std::uint16_t http_port() const { return http_port_; }
-  bool running() const { return pid_ > 0; }
+  std::uint16_t port() const { return server_.resp_port(); }
+  std::uint16_t http_port() const { return server_.port(); }
+  bool running() const { return server_.running(); }
 
-  // SIGTERM, then waits; the exit code, or -1 (with a test failure) if it
-  // did not exit normally.
-  int Stop();
-  // SIGKILL, then waits.
-  void Kill();
-  std::string Stderr() const;
+  // As ServerProcess's.
+  int Stop() { return server_.Stop(); }
+  void Kill() { server_.Kill(); }
+  std::string Stderr() const { return server_.Stderr(); }
 
  private:
-  pid_t pid_ = -1;
-  // Open while it runs: its stdout must not become a broken pipe.
-  int stdout_fd_ = -1;
-  std::uint16_t http_port_ = 0;
-  std::uint16_t resp_port_ = 0;
-  std::string stderr_path_;
+  ServerProcess server_;
 };
 
 // A command as a client library sends it: an array of bulk strings.

@@ -224,10 +224,16 @@ void ServerProcess::Start(const std::string& store_dir,
   pid_ = child->pid;
   stdout_fd_ = child->stdout_fd;
 
-  // Reads its stdout up to the first line.
+  // Reads its stdout up to its "listening on" lines: one, or two with
+  // --resp.
+  const bool resp = std::any_of(
+      flags.begin(), flags.end(),
+      [](const std::string& flag) { return flag.starts_with("--resp="); });
+  const std::size_t lines = resp ? 2 : 1;
   const Clock::time_point deadline = Clock::now() + kServeTimeout;
   std::string out;
-  while (out.find('\n') == std::string::npos) {
+  while (static_cast<std::size_t>(std::count(out.begin(), out.end(), '\n')) <
+         lines) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - Clock::now());
     ASSERT_GT(left.count(), 0)
@@ -244,26 +250,40 @@ void ServerProcess::Start(const std::string& store_dir,
     ASSERT_GE(n, 0) << std::strerror(errno);
     if (n == 0) {
       const std::optional<int> status = Wait();
-      if (status.has_value()) pid_ = -1;
       FAIL() << "dskv serve exited before it listened ("
              << (status.has_value() ? DescribeWaitStatus(*status) : "?")
              << "); stdout: \"" << out << "\"; stderr: " << Stderr();
     }
     out.append(bytes, static_cast<std::size_t>(n));
   }
-  constexpr std::string_view kPrefix =
-      "dskv serve: listening on http://127.0.0.1:";
-  const std::string line = out.substr(0, out.find('\n'));
-  ASSERT_TRUE(line.starts_with(kPrefix)) << "unexpected line: " << line;
-  const std::string_view port_text =
-      std::string_view(line).substr(kPrefix.size());
-  unsigned port = 0;
-  const auto [end, ec] = std::from_chars(
-      port_text.data(), port_text.data() + port_text.size(), port);
-  ASSERT_TRUE(ec == std::errc() && end == port_text.data() + port_text.size() &&
-              port > 0 && port <= 65535)
+  const std::size_t first_end = out.find('\n');
+  ASSERT_NO_FATAL_FAILURE(
+      ReadPort(std::string_view(out).substr(0, first_end),
+               "dskv serve: listening on http://127.0.0.1:", &port_));
+  if (resp) {
+    const std::string_view second = std::string_view(out).substr(
+        first_end + 1, out.find('\n', first_end + 1) - first_end - 1);
+    ASSERT_NO_FATAL_FAILURE(ReadPort(
+        second, "dskv serve: listening on redis://127.0.0.1:", &resp_port_));
+  }
+}
+
+void ServerProcess::ReadPort(std::string_view line, std::string_view prefix,
+                             std::uint16_t* port) {
+  ASSERT_TRUE(line.starts_with(prefix)) << "unexpected line: " << line;
+  const std::string_view text = line.substr(prefix.size());
+  unsigned number = 0;
+  const auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), number);
+  ASSERT_TRUE(ec == std::errc() && end == text.data() + text.size() &&
+              number > 0 && number <= 65535)
       << "no port in: " << line;
-  port_ = static_cast<std::uint16_t>(port);
+  *port = static_cast<std::uint16_t>(number);
+}
+
+void ServerProcess::Reap() {
+  pid_ = -1;
+  if (stdout_fd_ >= 0) ::close(std::exchange(stdout_fd_, -1));
 }
 
 std::string ServerProcess::Url(std::string_view target) const {
@@ -282,7 +302,7 @@ std::optional<int> ServerProcess::Wait(std::chrono::milliseconds timeout) {
     int status = 0;
     const pid_t done = ::waitpid(pid_, &status, WNOHANG);
     if (done == pid_) {
-      pid_ = -1;
+      Reap();
       return status;
     }
     if (done < 0 && errno != EINTR) {
@@ -317,7 +337,7 @@ void ServerProcess::Kill() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  Reap();
 }
 
 std::string ServerProcess::Stderr() const {

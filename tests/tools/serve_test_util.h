@@ -76,13 +76,16 @@ class ServerProcess {
 
   // Runs `dskv serve --listen=127.0.0.1:0 flags... store_dir`, its stderr
   // going to the file `stderr_path`, and waits for its "listening on" line,
-  // from which it learns the port. Fails the test (fatally) if the server
-  // does not start.
+  // from which it learns the port (and for the Redis port's line too if a
+  // flag starts with --resp=). Fails the test (fatally) if the server does
+  // not start.
   void Start(const std::string& store_dir,
              const std::vector<std::string>& flags,
              const std::string& stderr_path);
 
   std::uint16_t port() const { return port_; }
+  // The Redis port (--resp); 0 without one.
+  std::uint16_t resp_port() const { return resp_port_; }
   pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
   // "http://127.0.0.1:PORT" followed by `target`.
@@ -105,7 +108,14 @@ class ServerProcess {
  private:
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
+  // Reads the port after `prefix` at the start of `line`.
+  static void ReadPort(std::string_view line, std::string_view prefix,
+                       std::uint16_t* port);
+  // Closes stdout_fd_, once the server is gone.
+  void Reap();
+
   std::uint16_t port_ = 0;
+  std::uint16_t resp_port_ = 0;
   std::string stderr_path_;
 };
 
