@@ -254,16 +254,18 @@ void ShardMap::ShareMany(absl::Span<const KeyRef> keys,
       hashes[i] = Hash(group[i]);
     }
     // The first two passes only ask for memory, so their errors (a closed
-    // map) are left to the last.
-    for (std::size_t i = 0; i < group.size(); ++i) {
-      VisitMembers(group[i], hashes[i], [&](const MemberTable& members) {
-        members.Prefetch(hashes[i].member);
-      }).IgnoreError();
-    }
-    for (std::size_t i = 0; i < group.size(); ++i) {
-      VisitMembers(group[i], hashes[i], [&](const MemberTable& members) {
-        members.PrefetchCandidates(hashes[i].member);
-      }).IgnoreError();
+    // map) are left to the last. A lone key has no misses to overlap.
+    if (group.size() > 1) {
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        VisitMembers(group[i], hashes[i], [&](const MemberTable& members) {
+          members.Prefetch(hashes[i].member);
+        }).IgnoreError();
+      }
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        VisitMembers(group[i], hashes[i], [&](const MemberTable& members) {
+          members.PrefetchCandidates(hashes[i].member);
+        }).IgnoreError();
+      }
     }
     for (std::size_t i = 0; i < group.size(); ++i) {
       RecordRef shared;
