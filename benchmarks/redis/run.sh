@@ -266,6 +266,18 @@ record_cpu() {
   echo "$1,$2,$3,${line// /,},$4" >>"$cpu_csv"
 }
 
+# keep_run RUN ROUND ATTEMPT: whether the run just made counts (other work
+# left it alone, or it is the last attempt); records its CPU split, and
+# says so when it is to be made again.
+keep_run() {
+  local kept=1
+  disturbed && [ "$3" -lt 3 ] && kept=0
+  record_cpu "$1" "$2" "$3" "$kept"
+  [ "$kept" = 1 ] && return 0
+  echo "(other work took $other_cores cores: again)" >&2
+  return 1
+}
+
 # redis_benchmark NAME P TESTS N [KEYS]: one redis-benchmark run against
 # port, pinned to CPU 0, over KEYS random keys (default $keyspace); sets
 # rows to "COMMAND rps p50" lines, empty on failure.
@@ -393,7 +405,7 @@ cluster_pids=("${server_pids[@]:2}")
 echo "kv_bench servers: redis-server 127.0.0.1:$kv_redis_port, dskv serve --resp 127.0.0.1:$kv_dskv_port, cluster $cluster_seeds" >>"$log"
 
 measure_kv() {  # ROUND BACKEND
-  local round=$1 backend=$2 attempt ns url pin=(taskset -c 0) kept
+  local round=$1 backend=$2 attempt ns url pin=(taskset -c 0)
   for attempt in 1 2 3; do
     ns=bench_r${round}a$attempt
     case $backend in
@@ -419,13 +431,7 @@ measure_kv() {  # ROUND BACKEND
       echo "(failed)" >&2
       return 0
     fi
-    kept=1
-    disturbed && [ "$attempt" -lt 3 ] && kept=0
-    record_cpu "kv_bench_$backend" "$round" "$attempt" "$kept"
-    if [ "$kept" = 0 ]; then
-      echo "(other work took $other_cores cores: again)" >&2
-      continue
-    fi
+    keep_run "kv_bench_$backend" "$round" "$attempt" || continue
     grep "^$backend," <<<"$out" | sed "s/^/$round,/" >>"$kv_csv"
     awk -F, '$2 == "put" || $2 == "get" { printf "%s/%s %.0f  ", $2, $3, $6 }
       END { print "ops/s" }' <<<"$out" >&2
@@ -437,7 +443,7 @@ measure_kv() {  # ROUND BACKEND
 # reports it (its XML, since --gtest_brief prints no suite times). The
 # servers start in the binary's first tests, outside that suite.
 conformance() {
-  local round=$1 test=$2 attempt xml tests_run suite_ms binary_s kept
+  local round=$1 test=$2 attempt xml tests_run suite_ms binary_s
   for attempt in 1 2 3; do
     xml=$scratch/tests/$test.xml
     rm -rf "$scratch/tests"
@@ -450,13 +456,7 @@ conformance() {
       echo "(failed)" >&2
       return 0
     fi
-    kept=1
-    disturbed && [ "$attempt" -lt 3 ] && kept=0
-    record_cpu "$test" "$round" "$attempt" "$kept"
-    if [ "$kept" = 0 ]; then
-      echo "(other work took $other_cores cores: again)" >&2
-      continue
-    fi
+    keep_run "$test" "$round" "$attempt" || continue
     # <testsuite name="Redis/KeyValueConformanceTest" tests="13" ... time="0.033"
     read -r tests_run suite_ms < <(sed -n \
       's|.*<testsuite name="[^"]*/KeyValueConformanceTest" tests="\([0-9]*\)".* time="\([0-9.]*\)".*|\1 \2|p' \
