@@ -21,6 +21,14 @@ inline absl::Status ClosedError() {
   return absl::FailedPreconditionError("the store is closed");
 }
 
+// A key that holds no value.
+inline absl::Status NotFoundError(KeyRef key) {
+  std::string full_key(key.collection);
+  full_key.append("/").append(key.member);
+  return absl::NotFoundError(
+      fmt::format("no value at key {}", QuoteForError(full_key)));
+}
+
 // A write to a store opened with Options::read_only.
 inline absl::Status ReadOnlyError() {
   return absl::FailedPreconditionError("the store is open read-only");

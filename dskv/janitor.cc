@@ -220,6 +220,9 @@ absl::Status Janitor::Pass(bool compact_all, bool last,
                            ShardMap::DirtySnapshot* written) {
   ShardMap::DirtySnapshot& snapshot = *written;
   std::vector<CollectionWork> work;
+  // Keys whose deadline passed become tombstones that this pass writes: an
+  // expired key leaves memory within about a flush_interval.
+  map_->RemoveExpired();
   {
     // A rewrite's copy taken after a batch that the drain missed could
     // hold the batch's part in its collection while the rest waits for

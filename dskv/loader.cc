@@ -72,21 +72,34 @@ absl::Status ReadCollectionFile(FileSystem& fs, const LoadOptions& options,
   return CheckCollectionFileName(file.path, file.parsed.name);
 }
 
-// Inserts every member of `files` into `map`, in parallel.
-void InsertMembers(std::vector<LoadedFile>& files, ShardMap& map) {
+// Inserts every member of `files` into `map`, in parallel, but those whose
+// deadline is at or before `now_ms`: they expired while the store was
+// closed.
+void InsertMembers(std::vector<LoadedFile>& files, std::int64_t now_ms,
+                   ShardMap& map) {
   struct Member {
     const std::string* collection;
     std::string_view member;
     std::string_view value;
+    std::int64_t deadline_ms;
   };
   std::vector<Member> members;
   // Where each task's members start, and end (the last entry).
   std::vector<std::size_t> task_starts = {0};
   std::size_t task_bytes = 0;
   for (const LoadedFile& file : files) {
+    const auto& deadlines = file.parsed.deadlines;
     for (const auto& [member, value] : file.parsed.members) {
-      members.push_back({&file.parsed.name, member, value});
-      task_bytes += Record::AllocationSize(member.size(), value.size());
+      std::int64_t deadline_ms = Record::kNoDeadline;
+      if (!deadlines.empty()) {
+        if (auto d = deadlines.find(member); d != deadlines.end()) {
+          if (d->second <= now_ms) continue;
+          deadline_ms = d->second;
+        }
+      }
+      members.push_back({&file.parsed.name, member, value, deadline_ms});
+      task_bytes +=
+          Record::AllocationSize(member.size(), value.size(), deadline_ms);
       if (task_bytes >= kBytesPerTask) {
         task_starts.push_back(members.size());
         task_bytes = 0;
@@ -98,8 +111,8 @@ void InsertMembers(std::vector<LoadedFile>& files, ShardMap& map) {
   ParallelFor(task_starts.size() - 1, CoreCount(), [&](std::size_t task) {
     RecordArena arena;
     for (std::size_t i = task_starts[task]; i < task_starts[task + 1]; ++i) {
-      map.Load(*members[i].collection,
-               arena.NewPut(members[i].member, members[i].value));
+      const Member& m = members[i];
+      map.Load(*m.collection, arena.NewPut(m.member, m.value, m.deadline_ms));
     }
     return absl::OkStatus();
   }).IgnoreError();  // Inserting cannot fail.
@@ -118,7 +131,7 @@ absl::Status LoadGroup(FileSystem& fs, const LoadOptions& options,
       !s.ok()) {
     return s;
   }
-  InsertMembers(files, map);
+  InsertMembers(files, map.NowMs(), map);
   for (LoadedFile& file : files) {
     file.contents.reset();  // Its Records are made.
     if (file.set_aside) {
@@ -177,6 +190,7 @@ absl::Status ApplyJournal(FileSystem& fs, const std::string& dir,
     return InJournal(path, sections.status());
   }
   std::vector<ShardMap::BatchOp> ops;
+  const std::int64_t now_ms = map.NowMs();
   for (const JournalSection& section : *sections) {
     if (section.cleared) {
       ops.push_back({ShardMap::BatchOp::Kind::kDeleteAll,
@@ -184,10 +198,27 @@ absl::Status ApplyJournal(FileSystem& fs, const std::string& dir,
                      {}});
     }
     for (const format::RecordFields& record : section.records) {
-      ops.push_back({record.type == format::RecordType::kPut
-                         ? ShardMap::BatchOp::Kind::kPut
-                         : ShardMap::BatchOp::Kind::kDelete,
-                     KeyRef{section.collection, record.member}, record.value});
+      const KeyRef key{section.collection, record.member};
+      switch (record.type) {
+        case format::RecordType::kPut:
+          ops.push_back({ShardMap::BatchOp::Kind::kPut, key, record.value});
+          break;
+        case format::RecordType::kDelete:
+          ops.push_back({ShardMap::BatchOp::Kind::kDelete, key, {}});
+          break;
+        case format::RecordType::kPutExpiring: {
+          // One that expired meanwhile removes the member, as it would have.
+          const format::ExpiringValue value =
+              format::SplitExpiringValue(record.value);
+          if (value.deadline_ms <= now_ms) {
+            ops.push_back({ShardMap::BatchOp::Kind::kDelete, key, {}});
+          } else {
+            ops.push_back({ShardMap::BatchOp::Kind::kPut, key, value.data,
+                           value.deadline_ms});
+          }
+          break;
+        }
+      }
     }
   }
   report.journal_applied = true;

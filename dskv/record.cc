@@ -25,9 +25,14 @@ constexpr auto kDelete = static_cast<std::uint8_t>(format::RecordType::kDelete);
 
 Record* Record::Construct(void* memory, std::uint32_t flags, std::uint8_t type,
                           std::string_view member, std::size_t value_size,
-                          const char* value) {
+                          const char* value, std::int64_t deadline_ms) {
   // Keys are validated before they get here (ParseKey, the file reader).
   if (member.empty() || member.size() > format::kMaxMemberSize) std::abort();
+  const bool expiring = deadline_ms != kNoDeadline;
+  if (expiring) {
+    flags |= kExpiringBit;
+    value_size += format::kDeadlineSize;
+  }
   Record* record = new (memory) Record(1 | flags);
   char* header = reinterpret_cast<char*>(memory) + sizeof(Record);
   EncodeFixed(static_cast<std::uint16_t>(member.size() - 1),
@@ -44,50 +49,65 @@ Record* Record::Construct(void* memory, std::uint32_t flags, std::uint8_t type,
     header_size = kLongHeaderSize;
   }
   std::memcpy(header + header_size, member.data(), member.size());
-  if (value != nullptr && value_size > 0) {
-    std::memcpy(header + header_size + member.size(), value, value_size);
+  char* stored = header + header_size + member.size();
+  if (expiring) {
+    format::EncodeExpiringValue(
+        deadline_ms,
+        std::string_view(
+            value == nullptr ? stored : value,
+            value == nullptr ? 0 : value_size - format::kDeadlineSize),
+        stored);
+  } else if (value != nullptr && value_size > 0) {
+    std::memcpy(stored, value, value_size);
   }
   return record;
 }
 
 Record* Record::New(std::uint8_t type, std::string_view member,
-                    std::size_t value_size, const char* value) {
-  const std::size_t size = AllocationSize(member.size(), value_size);
+                    std::size_t value_size, const char* value,
+                    std::int64_t deadline_ms) {
+  const std::size_t size =
+      AllocationSize(member.size(), value_size, deadline_ms);
   void* memory = ::operator new(size);
   if (size >= kPopulateMinSize) PopulateForWrite(memory, size);
-  return Construct(memory, 0, type, member, value_size, value);
+  return Construct(memory, 0, type, member, value_size, value, deadline_ms);
 }
 
 Record* Record::NewPutInArena(void* memory, std::string_view member,
-                              std::string_view value) {
-  return Construct(memory, kArenaBit, kPut, member, value.size(), value.data());
+                              std::string_view value,
+                              std::int64_t deadline_ms) {
+  return Construct(memory, kArenaBit, kPut, member, value.size(), value.data(),
+                   deadline_ms);
 }
 
 Record* Record::NewPutInSlab(void* memory, std::string_view member,
-                             std::string_view value) {
-  return Construct(memory, kSlabBit, kPut, member, value.size(), value.data());
+                             std::string_view value, std::int64_t deadline_ms) {
+  return Construct(memory, kSlabBit, kPut, member, value.size(), value.data(),
+                   deadline_ms);
 }
 
 Record* Record::NewUnfilledPutInSlab(void* memory, std::string_view member,
                                      std::size_t value_size) {
-  return Construct(memory, kSlabBit, kPut, member, value_size, nullptr);
+  return Construct(memory, kSlabBit, kPut, member, value_size, nullptr,
+                   kNoDeadline);
 }
 
 Record* Record::NewTombstoneInSlab(void* memory, std::string_view member) {
-  return Construct(memory, kSlabBit, kDelete, member, 0, nullptr);
+  return Construct(memory, kSlabBit, kDelete, member, 0, nullptr, kNoDeadline);
 }
 
-Record* Record::NewPut(std::string_view member, std::string_view value) {
-  return New(kPut, member, value.size(), value.data());
+Record* Record::NewPut(std::string_view member, std::string_view value,
+                       std::int64_t deadline_ms) {
+  return New(kPut, member, value.size(), value.data(), deadline_ms);
 }
 
 Record* Record::NewUnfilledPut(std::string_view member,
                                std::size_t value_size) {
-  return New(kPut, member, value_size, nullptr);
+  return New(kPut, member, value_size, nullptr, kNoDeadline);
 }
 
 Record* Record::NewTombstone(std::string_view member) {
-  return New(kDelete, member, 0, nullptr);
+  return New(kDelete, member, 0, nullptr, kNoDeadline);
 }
 
 void Record::OverwriteValue(std::string_view value) const {
@@ -98,7 +118,9 @@ void Record::OverwriteValue(std::string_view value) const {
 void Record::Unref() const {
   const std::uint32_t before = state_.fetch_sub(1, std::memory_order_acq_rel);
   if ((before & kRefMask) == 1) {
-    const std::size_t size = AllocationSize(member_size(), value().size());
+    // The stored value's size, with any deadline: the size it was made with.
+    const std::size_t size = sizeof(Record) + HeaderSizeOf(size_byte()) +
+                             member_size() + ValueSizeOf(size_byte());
     this->~Record();
     if ((before & kSlabBit) != 0) {
       RecordSlab::Release(const_cast<Record*>(this), size);

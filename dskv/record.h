@@ -6,7 +6,10 @@
 // less one (2 bytes: members are 1 to 2^16 bytes), a byte that is the
 // value's size if it is below kTombstoneByte, marks a tombstone, or
 // (kLongValueByte) says that the value's size follows in 8 bytes; then the
-// member and the value. A small record's header is 7 bytes where a file
+// member and the stored value: the value itself, or for a record that
+// expires (a flag of the state word), its deadline (format::kDeadlineSize
+// bytes, as the file holds it) and then the value. The sizes count the
+// stored value. A small record's header is 7 bytes where a file
 // record's body header is 13: in memory, where a store of small values
 // spends most of its bytes, the difference is a size class. The janitor
 // encodes the file record (fields()) as it writes.
@@ -27,26 +30,35 @@ namespace dskv {
 
 class Record {
  public:
-  // A new record with one reference, owned by the caller.
-  static Record* NewPut(std::string_view member, std::string_view value);
+  // The deadline of a record that never expires. Deadlines are milliseconds
+  // since the Unix epoch (UTC), as the files hold them.
+  static constexpr std::int64_t kNoDeadline = 0;
+
+  // A new record with one reference, owned by the caller; one that expires
+  // at `deadline_ms` unless that is kNoDeadline.
+  static Record* NewPut(std::string_view member, std::string_view value,
+                        std::int64_t deadline_ms = kNoDeadline);
   static Record* NewTombstone(std::string_view member);
 
   // The bytes a put record of these sizes takes in memory (a tombstone's:
   // `value_size` 0).
   static std::size_t AllocationSize(std::size_t member_size,
-                                    std::size_t value_size) {
-    return sizeof(Record) + HeaderSize(value_size) + member_size + value_size;
+                                    std::size_t value_size,
+                                    std::int64_t deadline_ms = kNoDeadline) {
+    const std::size_t stored = StoredSize(value_size, deadline_ms);
+    return sizeof(Record) + HeaderSize(stored) + member_size + stored;
   }
   // A new put record with one reference in `memory`, AllocationSize bytes
   // carved from a RecordArena chunk (dskv/record_arena.h): its last Unref
   // gives the memory back to the chunk.
   static Record* NewPutInArena(void* memory, std::string_view member,
-                               std::string_view value);
+                               std::string_view value,
+                               std::int64_t deadline_ms);
   // As NewPutInArena and a tombstone, in AllocationSize bytes from a
   // RecordSlab (dskv/record_slab.h), which gets them back with the last
   // Unref.
   static Record* NewPutInSlab(void* memory, std::string_view member,
-                              std::string_view value);
+                              std::string_view value, std::int64_t deadline_ms);
   static Record* NewTombstoneInSlab(void* memory, std::string_view member);
   // As NewPut and NewPutInSlab, but the value's `value_size` bytes are left
   // for the caller to write, through value_to_fill(), before anyone else
@@ -64,17 +76,32 @@ class Record {
     return {header() + HeaderSizeOf(size_byte()), member_size()};
   }
   std::string_view value() const {
-    const std::uint8_t size_byte = this->size_byte();
-    return {header() + HeaderSizeOf(size_byte) + member_size(),
-            ValueSizeOf(size_byte)};
+    const std::string_view stored = stored_value();
+    return expiring() ? stored.substr(format::kDeadlineSize) : stored;
   }
   bool is_tombstone() const { return size_byte() == kTombstoneByte; }
 
+  // Whether the record has a deadline, and the deadline (kNoDeadline if
+  // not). The record reads as absent from its deadline on: whoever reads
+  // it must check (ShardMap does).
+  bool expiring() const {
+    return (state_.load(std::memory_order_relaxed) & kExpiringBit) != 0;
+  }
+  std::int64_t deadline_ms() const {
+    return expiring() ? format::SplitExpiringValue(stored_value()).deadline_ms
+                      : kNoDeadline;
+  }
+  // Whether the record has expired at `now_ms`.
+  bool ExpiredAt(std::int64_t now_ms) const {
+    return expiring() && deadline_ms() <= now_ms;
+  }
+
   // What the janitor writes to the collection file.
   format::RecordFields fields() const {
-    return {
-        is_tombstone() ? format::RecordType::kDelete : format::RecordType::kPut,
-        member(), value()};
+    return {is_tombstone() ? format::RecordType::kDelete
+            : expiring()   ? format::RecordType::kPutExpiring
+                           : format::RecordType::kPut,
+            member(), stored_value()};
   }
 
   // The size of the record a collection file holds for it.
@@ -100,9 +127,10 @@ class Record {
   // Where the value of a record from NewUnfilledPut is to be written.
   char* value_to_fill() const { return const_cast<char*>(value().data()); }
 
-  // Replaces the value with `value`, of the same size, in place. Only for
-  // the holder of the sole reference, under the exclusive lock of the shard
-  // that holds the record, so that no one can be reading the value.
+  // Replaces the value with `value`, of the same size, in place; for a
+  // record that does not expire. Only for the holder of the sole reference,
+  // under the exclusive lock of the shard that holds the record, so that no
+  // one can be reading the value.
   void OverwriteValue(std::string_view value) const;
 
   // Whether the caller's reference is the only one, but for that of its
@@ -157,15 +185,16 @@ class Record {
   }
 
  private:
-  // The reference count and five flags share one word so that a record's
+  // The reference count and six flags share one word so that a record's
   // header is 4 bytes: small records then fit malloc's next-smaller size
-  // class. 2^27 references are more than any program holds.
+  // class. 2^26 references are more than any program holds.
   static constexpr std::uint32_t kPendingBit = 0x80000000u;
   static constexpr std::uint32_t kArenaBit = 0x40000000u;  // RecordArena's.
   static constexpr std::uint32_t kIndexedBit = 0x20000000u;
   static constexpr std::uint32_t kListedBit = 0x10000000u;
-  static constexpr std::uint32_t kSlabBit = 0x08000000u;  // RecordSlab's.
-  static constexpr std::uint32_t kRefMask = 0x07FFFFFFu;
+  static constexpr std::uint32_t kSlabBit = 0x08000000u;      // RecordSlab's.
+  static constexpr std::uint32_t kExpiringBit = 0x04000000u;  // Never changes.
+  static constexpr std::uint32_t kRefMask = 0x03FFFFFFu;
 
   // The header after the state word; see the layout above.
   static constexpr std::size_t kMemberSizeOffset = 0;
@@ -182,17 +211,24 @@ class Record {
   static std::size_t HeaderSizeOf(std::uint8_t size_byte) {
     return size_byte == kLongValueByte ? kLongHeaderSize : kShortHeaderSize;
   }
+  // The size of the stored value of a put with a value of `value_size`.
+  static std::size_t StoredSize(std::size_t value_size,
+                                std::int64_t deadline_ms) {
+    return deadline_ms == kNoDeadline ? value_size
+                                      : format::kDeadlineSize + value_size;
+  }
 
   explicit Record(std::uint32_t state) : state_(state) {}
   // A record of `type` from ::operator new; its value is copied from
-  // `value`, `value_size` bytes, unless `value` is null.
+  // `value`, `value_size` bytes, unless `value` is null. It expires at
+  // `deadline_ms` unless that is kNoDeadline.
   static Record* New(std::uint8_t type, std::string_view member,
-                     std::size_t value_size, const char* value);
-  // Builds a record of `type` with one reference in `memory`; its value is
-  // copied from `value`, `value_size` bytes, unless `value` is null.
+                     std::size_t value_size, const char* value,
+                     std::int64_t deadline_ms);
+  // Builds a record of `type` with one reference in `memory`, as New.
   static Record* Construct(void* memory, std::uint32_t flags, std::uint8_t type,
                            std::string_view member, std::size_t value_size,
-                           const char* value);
+                           const char* value, std::int64_t deadline_ms);
   const char* header() const {
     return reinterpret_cast<const char*>(this) + sizeof(Record);
   }
@@ -203,6 +239,12 @@ class Record {
     return std::size_t{
                DecodeFixed<std::uint16_t>(header() + kMemberSizeOffset)} +
            1;
+  }
+  // The value as stored: with the deadline of a record that expires.
+  std::string_view stored_value() const {
+    const std::uint8_t size_byte = this->size_byte();
+    return {header() + HeaderSizeOf(size_byte) + member_size(),
+            ValueSizeOf(size_byte)};
   }
   std::size_t ValueSizeOf(std::uint8_t size_byte) const {
     if (size_byte < kTombstoneByte) return size_byte;

@@ -49,10 +49,12 @@ void RecordArena::Retire() {
   next_ = end_ = nullptr;
 }
 
-Record* RecordArena::NewPut(std::string_view member, std::string_view value) {
-  const std::size_t size = RoundUp(
-      Record::AllocationSize(member.size(), value.size()), kRecordAlignment);
-  if (size > kMaxArenaRecord) return Record::NewPut(member, value);
+Record* RecordArena::NewPut(std::string_view member, std::string_view value,
+                            std::int64_t deadline_ms) {
+  const std::size_t size =
+      RoundUp(Record::AllocationSize(member.size(), value.size(), deadline_ms),
+              kRecordAlignment);
+  if (size > kMaxArenaRecord) return Record::NewPut(member, value, deadline_ms);
   if (chunk_ == nullptr || static_cast<std::size_t>(end_ - next_) < size) {
     Retire();
     char* memory = static_cast<char*>(TakeChunk());
@@ -64,7 +66,7 @@ Record* RecordArena::NewPut(std::string_view member, std::string_view value) {
   void* memory = next_;
   next_ += size;
   chunk_->holds.fetch_add(1, std::memory_order_relaxed);
-  return Record::NewPutInArena(memory, member, value);
+  return Record::NewPutInArena(memory, member, value, deadline_ms);
 }
 
 void RecordArena::Release(Record* record) {

@@ -15,9 +15,9 @@
 #include <cstddef>
 #include <string_view>
 
-namespace dskv {
+#include "dskv/record.h"
 
-class Record;
+namespace dskv {
 
 // Not thread-safe: one per loading thread.
 class RecordArena {
@@ -31,8 +31,10 @@ class RecordArena {
   RecordArena& operator=(const RecordArena&) = delete;
 
   // A new put Record with one reference, owned by the caller: in a chunk if
-  // it is small enough, from malloc otherwise.
-  Record* NewPut(std::string_view member, std::string_view value);
+  // it is small enough, from malloc otherwise. It expires at `deadline_ms`
+  // unless that is Record::kNoDeadline.
+  Record* NewPut(std::string_view member, std::string_view value,
+                 std::int64_t deadline_ms = Record::kNoDeadline);
 
   // Gives back the memory of `record`, a Record of some arena's whose last
   // reference is gone. Called by Record::Unref.

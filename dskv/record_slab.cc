@@ -160,10 +160,13 @@ RecordSlab::RecordSlab() : heap_(new Heap()) {}
 
 RecordSlab::~RecordSlab() { heap_->Unref(); }
 
-Record* RecordSlab::NewPut(std::string_view member, std::string_view value) {
-  const std::size_t size = Record::AllocationSize(member.size(), value.size());
-  if (size > kMaxSize) return Record::NewPut(member, value);
-  return Record::NewPutInSlab(heap_->Allocate(size), member, value);
+Record* RecordSlab::NewPut(std::string_view member, std::string_view value,
+                           std::int64_t deadline_ms) {
+  const std::size_t size =
+      Record::AllocationSize(member.size(), value.size(), deadline_ms);
+  if (size > kMaxSize) return Record::NewPut(member, value, deadline_ms);
+  return Record::NewPutInSlab(heap_->Allocate(size), member, value,
+                              deadline_ms);
 }
 
 Record* RecordSlab::NewUnfilledPut(std::string_view member,
@@ -181,8 +184,9 @@ Record* RecordSlab::NewTombstone(std::string_view member) {
 }
 
 Record* RecordSlab::NewCopy(const Record& record) {
-  return record.is_tombstone() ? NewTombstone(record.member())
-                               : NewPut(record.member(), record.value());
+  return record.is_tombstone()
+             ? NewTombstone(record.member())
+             : NewPut(record.member(), record.value(), record.deadline_ms());
 }
 
 void RecordSlab::Release(Record* record, std::size_t size) {

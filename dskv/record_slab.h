@@ -23,9 +23,9 @@
 #include <cstddef>
 #include <string_view>
 
-namespace dskv {
+#include "dskv/record.h"
 
-class Record;
+namespace dskv {
 
 class RecordSlab {
  public:
@@ -37,8 +37,10 @@ class RecordSlab {
   RecordSlab& operator=(const RecordSlab&) = delete;
 
   // New Records with one reference, owned by the caller: from the slab if
-  // they are small enough, from malloc otherwise.
-  Record* NewPut(std::string_view member, std::string_view value);
+  // they are small enough, from malloc otherwise. A put expires at
+  // `deadline_ms` unless that is Record::kNoDeadline.
+  Record* NewPut(std::string_view member, std::string_view value,
+                 std::int64_t deadline_ms = Record::kNoDeadline);
   Record* NewTombstone(std::string_view member);
   // As NewPut, with the value left for the caller to write
   // (Record::NewUnfilledPut).
@@ -48,7 +50,8 @@ class RecordSlab {
   // slab's whose last reference is gone. Called by Record::Unref.
   static void Release(Record* record, std::size_t size);
 
-  // A new Record with one reference and the contents of `record`.
+  // A new Record with one reference and the contents of `record`, its
+  // deadline included.
   Record* NewCopy(const Record& record);
 
   // The largest allocation a slab serves. Up to 1 KiB, a Record takes its

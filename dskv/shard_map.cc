@@ -9,23 +9,15 @@
 #include "dskv/scan_bounds.h"
 
 namespace dskv {
-namespace {
-
-absl::Status NotFoundError(KeyRef key) {
-  std::string full_key(key.collection);
-  full_key.append("/").append(key.member);
-  return absl::NotFoundError(
-      fmt::format("no value at key {}", QuoteForError(full_key)));
-}
-
-}  // namespace
 
 ShardMap::Collection::~Collection() {
   for (const Record* record : members) record->Unref();
 }
 
-ShardMap::ShardMap(std::uint64_t unwritten_tolerance, int shard_bits)
-    : shard_bits_(shard_bits),
+ShardMap::ShardMap(const Clock& clock, std::uint64_t unwritten_tolerance,
+                   int shard_bits)
+    : clock_(clock),
+      shard_bits_(shard_bits),
       max_unpublished_bytes_(
           static_cast<std::int64_t>(std::clamp<std::uint64_t>(
               unwritten_tolerance >> shard_bits, 1, std::uint64_t{1} << 20))),
@@ -71,6 +63,17 @@ void ShardMap::Count(Shard& shard, Collection& collection, const Record* record,
     collection.bytes -= bytes;
     --shard.keys;
     shard.bytes -= bytes;
+  }
+}
+
+void ShardMap::NoteDeadline(Shard& shard, const Collection& collection,
+                            const Record* record, int sign) {
+  if (!record->expiring()) return;
+  if (sign > 0) {
+    shard.expiry.Add(record->deadline_ms(), collection.name, record->member());
+  } else {
+    shard.expiry.Remove(record->deadline_ms(), collection.name,
+                        record->member());
   }
 }
 
@@ -161,6 +164,7 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
                             MemberTable::Position at, std::size_t member_hash,
                             const Record* record) {
   Count(shard, collection, record, +1);
+  NoteDeadline(shard, collection, record, +1);
   std::int64_t unwritten = static_cast<std::int64_t>(record->file_size());
   if (at == MemberTable::kMissing) {
     collection.members.Insert(record, member_hash);
@@ -170,6 +174,7 @@ RecordRef ShardMap::Replace(Shard& shard, Collection& collection,
   }
   RecordRef replaced(collection.members.Get(at));  // The map's reference.
   Count(shard, collection, replaced.get(), -1);
+  NoteDeadline(shard, collection, replaced.get(), -1);
   collection.members.Set(at, record);
   // A pending Record is already listed, under a Record that names the same
   // member: Drain finds whatever the map holds then. It will never be
@@ -207,7 +212,7 @@ absl::Status ShardMap::ReadRecord(KeyRef key, const KeyHashes& hashes,
       VisitMembers(key, hashes, [&](const MemberTable& members) {
         const MemberTable::Position at =
             members.Find(key.member, hashes.member);
-        if (at != MemberTable::kMissing && !members.Get(at)->is_tombstone()) {
+        if (at != MemberTable::kMissing && Visible(members.Get(at))) {
           read(members.Get(at));
           found = true;
         }
@@ -287,8 +292,9 @@ bool ShardMap::OverwriteInPlace(Shard& shard, Collection& collection,
   const Record* record = collection.members.Get(at);
   // No other reference (but the dirty list's, which only names the member)
   // means no reader, janitor pass or SharedValue has it.
-  if (record->is_tombstone() || record->value().size() != value.size() ||
-      !record->HasNoOtherRef()) {
+  // A Record with a deadline is replaced: the new value has none.
+  if (record->is_tombstone() || record->expiring() ||
+      record->value().size() != value.size() || !record->HasNoOtherRef()) {
     return false;
   }
   record->OverwriteValue(value);
@@ -301,6 +307,98 @@ bool ShardMap::OverwriteInPlace(Shard& shard, Collection& collection,
 
 absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
   return Write(key, value, /*unless_equal=*/false).status();
+}
+
+absl::Status ShardMap::PutExpiring(KeyRef key, std::string_view value,
+                                   std::int64_t deadline_ms) {
+  return PlaceRecord(key, Hash(key),
+                     RecordRef(slab_.NewPut(key.member, value, deadline_ms)),
+                     /*unless_equal=*/false)
+      .status();
+}
+
+absl::StatusOr<std::optional<std::int64_t>> ShardMap::SetDeadline(
+    KeyRef key, std::int64_t deadline_ms) {
+  const KeyHashes hashes = Hash(key);
+  Shard& shard = ShardFor(hashes);
+  RecordRef replaced;  // Released after the lock.
+  std::optional<std::int64_t> had;
+  {
+    std::unique_lock lock(shard.mu);
+    if (absl::Status s = EnterShard(shard, lock); !s.ok()) return s;
+    const Slot slot = Locate(shard, key, hashes);
+    const Record* current = slot.live();
+    if (current == nullptr) return std::nullopt;
+    had = current->deadline_ms();
+    if (*had == deadline_ms) return had;
+    replaced = PlaceAt(shard, slot, key, hashes,
+                       slab_.NewPut(key.member, current->value(), deadline_ms));
+  }
+  NoteChange();
+  return had;
+}
+
+absl::StatusOr<std::int64_t> ShardMap::Deadline(KeyRef key) const {
+  std::int64_t deadline_ms = Record::kNoDeadline;
+  absl::Status status = ReadRecord(
+      key, [&](const Record* record) { deadline_ms = record->deadline_ms(); });
+  if (!status.ok()) return status;
+  return deadline_ms;
+}
+
+std::int64_t ShardMap::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             clock_.Now().time_since_epoch())
+      .count();
+}
+
+std::uint64_t ShardMap::RemoveExpired() {
+  const std::int64_t now_ms = NowMs();
+  std::uint64_t removed = 0;
+  std::vector<RecordRef> replaced;  // Released after each shard's lock.
+  for (std::size_t i = 0; i < shard_count(); ++i) {
+    Shard& shard = shards_[i];
+    {
+      std::shared_lock lock(shard.mu);
+      const std::optional<std::int64_t> next = shard.expiry.Next();
+      if (!next.has_value() || *next > now_ms) continue;
+    }
+    {
+      std::unique_lock lock(shard.mu);
+      if (!EnterShard(shard, lock).ok()) continue;  // Closed.
+      shard.expiry.TakeDue(now_ms, [&](std::string_view collection,
+                                       std::string_view member) {
+        const KeyRef key{collection, member};
+        const KeyHashes hashes = Hash(key);
+        const Slot slot = Locate(shard, key, hashes);
+        // The entry is the current Record's: the index follows every
+        // replacement. Checked all the same, as cheap as it is.
+        if (slot.at == MemberTable::kMissing || !slot.expired) return;
+        replaced.push_back(Replace(shard, *slot.collection, slot.at,
+                                   hashes.member, slab_.NewTombstone(member)));
+        ++removed;
+      });
+    }
+    replaced.clear();
+  }
+  if (removed > 0) {
+    expired_keys_.fetch_add(removed, std::memory_order_relaxed);
+    NoteChange();
+  }
+  return removed;
+}
+
+std::optional<std::int64_t> ShardMap::NextDeadline() const {
+  std::optional<std::int64_t> earliest;
+  for (std::size_t i = 0; i < shard_count(); ++i) {
+    const Shard& shard = shards_[i];
+    std::shared_lock lock(shard.mu);
+    const std::optional<std::int64_t> next = shard.expiry.Next();
+    if (next.has_value() && (!earliest.has_value() || *next < *earliest)) {
+      earliest = next;
+    }
+  }
+  return earliest;
 }
 
 absl::StatusOr<bool> ShardMap::PutIfChanged(KeyRef key,
@@ -399,7 +497,7 @@ absl::StatusOr<bool> ShardMap::Delete(KeyRef key) {
 }
 
 const Record* ShardMap::Slot::live() const {
-  if (at == MemberTable::kMissing) return nullptr;
+  if (at == MemberTable::kMissing || expired) return nullptr;
   const Record* record = collection->members.Get(at);
   return record->is_tombstone() ? nullptr : record;
 }
@@ -411,23 +509,29 @@ std::optional<std::string_view> ShardMap::Slot::value() const {
 }
 
 ShardMap::Slot ShardMap::Locate(Shard& shard, KeyRef key,
-                                const KeyHashes& hashes) {
+                                const KeyHashes& hashes) const {
   Slot slot;
   if (auto c = shard.collections.find(key.collection, hashes.collection);
       c != shard.collections.end()) {
     slot.collection = c->second.get();
     slot.at = slot.collection->members.Find(key.member, hashes.member);
+    if (slot.at != MemberTable::kMissing) {
+      const Record* record = slot.collection->members.Get(slot.at);
+      slot.expired = !record->is_tombstone() && !Visible(record);
+    }
   }
   return slot;
 }
 
 RecordRef ShardMap::StoreAt(Shard& shard, Slot slot, KeyRef key,
-                            const KeyHashes& hashes, std::string_view value) {
-  if (slot.at != MemberTable::kMissing &&
+                            const KeyHashes& hashes, std::string_view value,
+                            std::int64_t deadline_ms) {
+  if (deadline_ms == Record::kNoDeadline && slot.at != MemberTable::kMissing &&
       OverwriteInPlace(shard, *slot.collection, slot.at, value)) {
     return RecordRef();
   }
-  return PlaceAt(shard, slot, key, hashes, slab_.NewPut(key.member, value));
+  return PlaceAt(shard, slot, key, hashes,
+                 slab_.NewPut(key.member, value, deadline_ms));
 }
 
 RecordRef ShardMap::PlaceAt(Shard& shard, Slot slot, KeyRef key,
@@ -518,13 +622,15 @@ RecordRef ShardMap::Resolve(std::string_view collection, std::size_t hash,
   const Shard& shard = ShardFor(hashes);
   std::shared_lock lock(shard.mu);
   // Still marked: no write replaced it since the index took it.
-  if (record->indexed()) return RecordRef::Share(record);
+  if (record->indexed()) {
+    return Visible(record) ? RecordRef::Share(record) : RecordRef();
+  }
   auto c = shard.collections.find(collection, hashes.collection);
   if (c == shard.collections.end()) return RecordRef();
   const MemberTable& members = c->second->members;
   const MemberTable::Position at =
       members.Find(record->member(), hashes.member);
-  if (at == MemberTable::kMissing || members.Get(at)->is_tombstone()) {
+  if (at == MemberTable::kMissing || !Visible(members.Get(at))) {
     return RecordRef();
   }
   return RecordRef::Share(members.Get(at));
@@ -639,6 +745,13 @@ std::unique_ptr<ShardMap::Collection> ShardMap::RemoveCollection(
   shard.collections.erase(c);
   shard.keys -= removed->live;
   shard.bytes -= removed->bytes;
+  if (!shard.expiry.empty()) {
+    for (const Record* record : removed->members) {
+      if (record->expiring()) {
+        shard.expiry.Remove(record->deadline_ms(), name, record->member());
+      }
+    }
+  }
   // The rewrite DeleteAll asks for writes none of them.
   std::int64_t pending_bytes = 0;
   for (const Record* record : removed->members) {
@@ -765,10 +878,10 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
           const std::size_t i = by_shard[g];
           const BatchOp& op = ops[i];
           const Slot slot = Locate(shard, op.key, op_hashes[i]);
-          replaced.push_back(
-              op.kind == BatchOp::Kind::kPut
-                  ? StoreAt(shard, slot, op.key, op_hashes[i], op.value)
-                  : DeleteAt(shard, slot, op.key, op_hashes[i]));
+          replaced.push_back(op.kind == BatchOp::Kind::kPut
+                                 ? StoreAt(shard, slot, op.key, op_hashes[i],
+                                           op.value, op.deadline_ms)
+                                 : DeleteAt(shard, slot, op.key, op_hashes[i]));
         }
       }
       begin = end;
@@ -814,6 +927,7 @@ void ShardMap::Load(std::string_view collection, const Record* record) {
   Collection& members =
       FindOrAddCollection(shard, collection, hashes.collection);
   Count(shard, members, record, +1);
+  NoteDeadline(shard, members, record, +1);
   const MemberTable::Position at =
       members.members.Find(record->member(), hashes.member);
   if (at == MemberTable::kMissing) {
@@ -821,6 +935,7 @@ void ShardMap::Load(std::string_view collection, const Record* record) {
   } else {
     replaced = RecordRef(members.members.Get(at));
     Count(shard, members, replaced.get(), -1);
+    NoteDeadline(shard, members, replaced.get(), -1);
     members.members.Set(at, record);
   }
 }
@@ -965,12 +1080,14 @@ ShardMap::Totals ShardMap::GetTotals() const {
     totals.keys += shard.keys;
     totals.bytes += shard.bytes;
     totals.dirty_keys += shard.dirty_keys;
+    totals.expiring_keys += shard.expiry.size();
     totals.unwritten_bytes += shard.unpublished_bytes;
     for (const auto& [name, collection] : shard.collections) {
       if (collection->live > 0) names.emplace(name);
     }
   }
   totals.collections = names.size();
+  totals.expired_keys = expired_keys_.load(std::memory_order_relaxed);
   totals.unwritten_bytes += unwritten_bytes_.load(std::memory_order_relaxed);
   return totals;
 }

@@ -46,6 +46,15 @@
 // kilobytes, so writers rarely touch the shared cache line; the total is
 // exact after Drain and within `unwritten_tolerance` in between.
 //
+// Expiry: a Record with a deadline (Record::expiring) reads as absent from
+// its deadline on, by the map's clock: every read checks, so an expired key
+// is gone at once. Each shard's ExpiryIndex lists its keys that have a
+// deadline; RemoveExpired takes those due and replaces each key that still
+// holds an expired Record by a tombstone, as Delete would, so the janitor
+// writes the removal. Until then an expired Record still counts in the
+// totals (GetTotals, ListCollections, CollectionSize): callers that report
+// them call RemoveExpired first.
+//
 // Thread-safe. Once closed, the user-facing operations fail with
 // FailedPrecondition; the janitor's operations (Drain, CopyCollection) go on
 // working so that the last changes can still be persisted.
@@ -76,6 +85,7 @@
 #include "absl/types/span.h"
 #include "base/string_hash.h"
 #include "dskv/errors.h"
+#include "dskv/expiry_index.h"
 #include "dskv/key.h"
 #include "dskv/member_table.h"
 #include "dskv/ordered_index.h"
@@ -134,12 +144,16 @@ class ShardMap {
     std::uint64_t dirty_keys = 0;  // Listed for the next Drain, deletes too.
     // As unwritten_bytes(), but exact: every shard's share is counted.
     std::int64_t unwritten_bytes = 0;
+    std::uint64_t expiring_keys = 0;  // Keys with a deadline, expired or not.
+    std::uint64_t expired_keys = 0;   // Removed by RemoveExpired, in all.
   };
 
   // 2^shard_bits shards. More shards mean fewer lock collisions between
   // writers but more work for GetAll and DeleteAll. unwritten_bytes() is at
   // most `unwritten_tolerance` off (but at most 1 MiB per shard).
-  explicit ShardMap(std::uint64_t unwritten_tolerance = std::uint64_t{4} << 20,
+  // Deadlines are read against `clock`, which must outlive the map.
+  explicit ShardMap(const Clock& clock = Clock::Real(),
+                    std::uint64_t unwritten_tolerance = std::uint64_t{4} << 20,
                     int shard_bits = 6);
   ~ShardMap();
 
@@ -169,6 +183,32 @@ class ShardMap {
   // Stores a copy of `value` at `key`, replacing any previous value, and
   // marks the key dirty.
   absl::Status Put(KeyRef key, std::string_view value);
+  // As Put, for a value that expires at `deadline_ms` (not
+  // Record::kNoDeadline).
+  absl::Status PutExpiring(KeyRef key, std::string_view value,
+                           std::int64_t deadline_ms);
+
+  // Gives the value at `key` the deadline `deadline_ms`, or none
+  // (Record::kNoDeadline), as a Put of the same value would. Returns the
+  // deadline it had (kNoDeadline if none), or nullopt if the key held no
+  // value: then nothing changed.
+  absl::StatusOr<std::optional<std::int64_t>> SetDeadline(
+      KeyRef key, std::int64_t deadline_ms);
+
+  // The deadline of the value at `key` (Record::kNoDeadline if it has
+  // none), or NotFound.
+  absl::StatusOr<std::int64_t> Deadline(KeyRef key) const;
+
+  // Removes every key whose deadline is at or before the clock's now, in a
+  // tombstone each (written by the janitor, as a Delete's). Costs in
+  // proportion to what expired. Returns how many keys it removed.
+  std::uint64_t RemoveExpired();
+
+  // The earliest deadline of a key, if any key has one; it may have passed.
+  std::optional<std::int64_t> NextDeadline() const;
+
+  // Milliseconds since the Unix epoch, by the map's clock.
+  std::int64_t NowMs() const;
 
   // As Put, with a value of `size` bytes that `fill` writes into the new
   // Record, outside every lock, before it is placed. Returns whether the key
@@ -203,6 +243,7 @@ class ShardMap {
     Kind kind;
     KeyRef key;              // Only key.collection, for kDeleteAll.
     std::string_view value;  // kPut's.
+    std::int64_t deadline_ms = Record::kNoDeadline;  // kPut's.
   };
   // A batch's condition: `key` holds `value` (nullopt: holds nothing).
   struct BatchCondition {
@@ -240,7 +281,8 @@ class ShardMap {
   void Close();
 
   // Inserts a persisted Record, adopting the caller's reference, while the
-  // store is opened: not dirty. `record` must not be a tombstone.
+  // store is opened: not dirty. `record` must not be a tombstone; it may
+  // have a deadline, which must not have passed.
   void Load(std::string_view collection, const Record* record);
 
   // Takes the record of what changed, with each changed member's latest
@@ -340,6 +382,8 @@ class ShardMap {
     // Set while a batch (Apply) changes the shard: single-key calls wait
     // (EnterShard).
     bool frozen ABSL_GUARDED_BY(mu) = false;
+    // The keys whose current Records have deadlines.
+    ExpiryIndex expiry ABSL_GUARDED_BY(mu);
   };
 
   struct KeyHashes {
@@ -370,18 +414,27 @@ class ShardMap {
   struct Slot {
     Collection* collection = nullptr;
     MemberTable::Position at = MemberTable::kMissing;
-    // The live Record there; null if none (or a tombstone).
+    // Whether the Record there has expired.
+    bool expired = false;
+    // The live Record there; null if none (or a tombstone, or expired).
     const Record* live() const;
     // Its value; nullopt if there is none.
     std::optional<std::string_view> value() const;
   };
-  static Slot Locate(Shard& shard, KeyRef key, const KeyHashes& hashes);
+  Slot Locate(Shard& shard, KeyRef key, const KeyHashes& hashes) const;
+
+  // Whether `record` reads as a value: neither a tombstone nor expired.
+  bool Visible(const Record* record) const {
+    return !record->is_tombstone() &&
+           (!record->expiring() || record->deadline_ms() > NowMs());
+  }
 
   // Stores `value` at `key`, found at `slot` in `shard` (locked
   // exclusively by the caller), adding its Collection if missing. Returns
   // the Record replaced, to be released after unlocking.
   RecordRef StoreAt(Shard& shard, Slot slot, KeyRef key,
-                    const KeyHashes& hashes, std::string_view value);
+                    const KeyHashes& hashes, std::string_view value,
+                    std::int64_t deadline_ms = Record::kNoDeadline);
   // As StoreAt, with `record` (adopting the caller's reference) in place of
   // the member's Record, never overwriting it.
   RecordRef PlaceAt(Shard& shard, Slot slot, KeyRef key,
@@ -482,6 +535,10 @@ class ShardMap {
   // Counts `record` in or out of the totals of `collection` and `shard`.
   static void Count(Shard& shard, Collection& collection, const Record* record,
                     int sign);
+  // Adds `record`, if it has a deadline, to `shard`'s ExpiryIndex (`sign`
+  // +1) or removes it (-1), as it enters or leaves `collection`.
+  static void NoteDeadline(Shard& shard, const Collection& collection,
+                           const Record* record, int sign);
 
   // Adds `bytes` to the unwritten bytes of `shard`, whose lock the caller
   // holds exclusively.
@@ -492,6 +549,7 @@ class ShardMap {
   // Remembers that a change was made now, if it is the first since Drain.
   void NoteChange();
 
+  const Clock& clock_;
   // Where Put and Delete make small Records.
   mutable RecordSlab slab_;
   const int shard_bits_;
@@ -529,6 +587,8 @@ class ShardMap {
   // Set by Close, for the operations that have no shard to ask first.
   std::atomic<bool> closed_{false};
 
+  // Keys RemoveExpired removed.
+  std::atomic<std::uint64_t> expired_keys_{0};
   // The published unwritten bytes; may dip below zero between drains.
   std::atomic<std::int64_t> unwritten_bytes_{0};
   // steady_clock nanoseconds of the first change since the last Drain; 0 if

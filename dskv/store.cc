@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <mutex>
 
 #include "base/hex_digest.h"
@@ -39,7 +40,8 @@ class Store::Impl {
       : lock_(std::move(lock)),
         options_(options),
         // Within a quarter of the limit the janitor holds writers to.
-        map_(options.max_dirty_bytes == 0 ? std::uint64_t{4} << 20
+        map_(options.clock != nullptr ? *options.clock : Clock::Real(),
+             options.max_dirty_bytes == 0 ? std::uint64_t{4} << 20
                                           : options.max_dirty_bytes / 4) {}
 
   // Declared first so that it is released last, after the janitor stopped.
@@ -82,6 +84,15 @@ class Store::Impl {
     if (absl::Status s = CheckValueSize(value_size); !s.ok()) return s;
     if (absl::Status s = Throttle(); !s.ok()) return s;
     return ref;
+  }
+
+  // The deadline `ttl` (positive) from now, by the store's clock.
+  std::int64_t DeadlineAfter(std::chrono::milliseconds ttl) const {
+    const std::int64_t now_ms = map_.NowMs();
+    // Far beyond any clock: saturates rather than wraps.
+    return ttl.count() > std::numeric_limits<std::int64_t>::max() - now_ms
+               ? std::numeric_limits<std::int64_t>::max()
+               : now_ms + ttl.count();
   }
 
   // In kSync mode, waits until the write that returned `status` is durable.
@@ -263,6 +274,8 @@ absl::StatusOr<std::vector<SharedValue>> Store::GetAllShared(
 
 absl::StatusOr<std::vector<CollectionInfo>> Store::ListCollections() const {
   if (impl_->closing_.load(std::memory_order_acquire)) return ClosedError();
+  // Expired keys still count until removed.
+  impl_->map_.RemoveExpired();
   return impl_->map_.ListCollections();
 }
 
@@ -270,6 +283,60 @@ absl::Status Store::Put(std::string_view key, std::string_view value) {
   absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, value.size());
   if (!ref.ok()) return ref.status();
   return impl_->AfterWrite(impl_->map_.Put(*ref, value));
+}
+
+absl::Status Store::Put(std::string_view key, std::string_view value,
+                        const PutOptions& options) {
+  if (options.ttl.count() < 0) {
+    return absl::InvalidArgumentError(
+        fmt::format("PutOptions::ttl is negative ({} ms); zero means none",
+                    options.ttl.count()));
+  }
+  if (options.ttl.count() == 0) return Put(key, value);
+  absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, value.size());
+  if (!ref.ok()) return ref.status();
+  return impl_->AfterWrite(
+      impl_->map_.PutExpiring(*ref, value, impl_->DeadlineAfter(options.ttl)));
+}
+
+absl::Status Store::Expire(std::string_view key,
+                           std::chrono::milliseconds ttl) {
+  absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, 0);
+  if (!ref.ok()) return ref.status();
+  absl::Status status;
+  if (ttl.count() <= 0) {
+    absl::StatusOr<bool> removed = impl_->map_.Delete(*ref);
+    status = removed.ok() && !*removed ? NotFoundError(*ref) : removed.status();
+  } else {
+    absl::StatusOr<std::optional<std::int64_t>> had =
+        impl_->map_.SetDeadline(*ref, impl_->DeadlineAfter(ttl));
+    status = had.ok() && !had->has_value() ? NotFoundError(*ref) : had.status();
+  }
+  return impl_->AfterWrite(status);
+}
+
+absl::StatusOr<bool> Store::Persist(std::string_view key) {
+  absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, 0);
+  if (!ref.ok()) return ref.status();
+  absl::StatusOr<std::optional<std::int64_t>> had =
+      impl_->map_.SetDeadline(*ref, Record::kNoDeadline);
+  if (!had.ok()) return had.status();
+  if (!had->has_value()) return NotFoundError(*ref);
+  if (**had == Record::kNoDeadline) return false;
+  if (absl::Status s = impl_->AfterWrite(absl::OkStatus()); !s.ok()) return s;
+  return true;
+}
+
+absl::StatusOr<std::optional<std::chrono::milliseconds>> Store::Ttl(
+    std::string_view key) const {
+  absl::StatusOr<KeyRef> ref = ParseKey(key);
+  if (!ref.ok()) return ref.status();
+  absl::StatusOr<std::int64_t> deadline_ms = impl_->map_.Deadline(*ref);
+  if (!deadline_ms.ok()) return deadline_ms.status();
+  if (*deadline_ms == Record::kNoDeadline) return std::nullopt;
+  // An expired key reads as missing: what is left is at least 1 ms.
+  return std::chrono::milliseconds(
+      std::max<std::int64_t>(1, *deadline_ms - impl_->map_.NowMs()));
 }
 
 absl::StatusOr<bool> Store::PutFrom(
@@ -439,6 +506,7 @@ absl::Status Store::Close() {
 
 absl::StatusOr<Stats> Store::GetStats() const {
   if (impl_->closing_.load(std::memory_order_acquire)) return ClosedError();
+  impl_->map_.RemoveExpired();  // Expired keys still count until removed.
   const ShardMap::Totals totals = impl_->map_.GetTotals();
   const Janitor::Counters counters = impl_->janitor_ != nullptr
                                          ? impl_->janitor_->GetCounters()
@@ -457,6 +525,8 @@ absl::StatusOr<Stats> Store::GetStats() const {
   stats.bytes_written = counters.bytes_written;
   stats.syncs = counters.syncs;
   stats.compactions = counters.compactions;
+  stats.expired_keys = totals.expired_keys;
+  stats.expiring_keys = totals.expiring_keys;
   stats.janitor_passes = counters.passes;
   stats.failed_janitor_passes = counters.failed_passes;
   stats.last_io_error = counters.last_error;

@@ -49,6 +49,30 @@ inline constexpr std::size_t kMaxMemberSize = 65536;
 
 class Record;  // dskv/record.h; private.
 
+// The wall clock that expiry reads (PutOptions::ttl, Store::Expire). A
+// deadline is an instant of this clock, stored as milliseconds since the
+// Unix epoch: a key whose deadline passed while the store was closed is
+// gone when it is opened again. Tests substitute a clock they set by hand.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // The current time. Called from any thread, at any time.
+  virtual std::chrono::system_clock::time_point Now() const = 0;
+  // std::chrono::system_clock. Lives for the whole program.
+  static const Clock& Real();
+};
+
+// How Store::Put stores a value.
+struct PutOptions {
+  // How long the key keeps the value. Once it has passed, the key reads as
+  // absent everywhere at once (Get, Scan, GetAll, ListCollections,
+  // GetStats' counts), and the store removes it from memory and from its
+  // files in the background. Zero (the default): the value never expires.
+  // Kept to the millisecond. A Put without a ttl clears a key's deadline,
+  // as Redis's SET does.
+  std::chrono::milliseconds ttl{0};
+};
+
 // When a write is acknowledged, relative to when it is durable.
 enum class Durability {
   // Put, Delete and DeleteAll return once the change is in memory. The
@@ -135,6 +159,10 @@ struct Options {
   // do. Open fails with NotFound if the directory does not exist.
   // Default: false.
   bool read_only = false;
+
+  // The clock deadlines are set and read by (see Clock). Must outlive the
+  // store. Default: null, Clock::Real().
+  const Clock* clock = nullptr;
 };
 
 // A store's counters, from Store::GetStats.
@@ -159,6 +187,11 @@ struct Stats {
   std::uint64_t bytes_written = 0;  // By the janitor, since Open.
   std::uint64_t syncs = 0;          // File and directory syncs, since Open.
   std::uint64_t compactions = 0;
+  // Keys removed because their deadline passed, since Open (those whose
+  // deadline passed while the store was closed are not loaded, and not
+  // counted), and keys with a deadline now.
+  std::uint64_t expired_keys = 0;
+  std::uint64_t expiring_keys = 0;
   std::uint64_t janitor_passes = 0;
   std::uint64_t failed_janitor_passes = 0;
   // The error of the janitor's latest pass; OK if it succeeded. While it is
@@ -352,6 +385,33 @@ class Store {
   // changes are unwritten; if its attempt to write them fails, returns that
   // error and the store is unchanged.
   absl::Status Put(std::string_view key, std::string_view value);
+
+  // As Put, with `options`: a value that expires (PutOptions::ttl).
+  //
+  // Errors: as Put; InvalidArgument if the ttl is negative.
+  absl::Status Put(std::string_view key, std::string_view value,
+                   const PutOptions& options);
+
+  // Makes the value at `key` expire `ttl` from now (Redis's EXPIRE),
+  // replacing any deadline it had; with `ttl` zero or negative, removes it
+  // now. A change like a Put of the same value, persisted alike.
+  //
+  // Errors: NotFound if `key` holds no value (or its value has expired);
+  // otherwise as Put.
+  absl::Status Expire(std::string_view key, std::chrono::milliseconds ttl);
+
+  // Takes the deadline off the value at `key`, if it has one (Redis's
+  // PERSIST). Returns whether it had one.
+  //
+  // Errors: as Expire.
+  absl::StatusOr<bool> Persist(std::string_view key);
+
+  // Returns how long the value at `key` has left (at least 1 ms), or
+  // nullopt if it never expires (Redis's PTTL).
+  //
+  // Errors: as Get.
+  absl::StatusOr<std::optional<std::chrono::milliseconds>> Ttl(
+      std::string_view key) const;
 
   // As Put, for a value of `size` bytes that `fill` writes straight into
   // the store's memory: the store allocates the value once, calls `fill`

@@ -92,14 +92,12 @@ absl::StatusOr<ParsedCollection> ReadCollection(FileSystem& fs,
   for (const JournalSection& section : *sections) {
     if (section.collection != collection) continue;
     in_journal = true;
-    if (section.cleared) parsed.members.clear();
+    if (section.cleared) {
+      parsed.members.clear();
+      parsed.deadlines.clear();
+    }
     for (const format::RecordFields& record : section.records) {
-      if (record.type == format::RecordType::kDelete) {
-        parsed.members.erase(record.member);
-      } else {
-        parsed.members.insert_or_assign(std::string(record.member),
-                                        std::string(record.value));
-      }
+      ApplyRecord(record, parsed);
     }
   }
   if (!file_exists) {

@@ -48,9 +48,12 @@ DecodedRecord DecodeRecord(std::string_view contents, std::uint64_t offset) {
       DecodeFixed<std::uint64_t>(p + format::kValueSizeOffset);
   // A header that passes its checksum yet breaks the rules was written so,
   // by a bug or by hand: it is damage all the same.
-  if ((type != RecordType::kPut && type != RecordType::kDelete) ||
+  if ((type != RecordType::kPut && type != RecordType::kDelete &&
+       type != RecordType::kPutExpiring) ||
       member_size == 0 || member_size > format::kMaxMemberSize ||
-      (type == RecordType::kDelete && value_size != 0)) {
+      (type == RecordType::kDelete && value_size != 0) ||
+      (type == RecordType::kPutExpiring &&
+       value_size < format::kDeadlineSize)) {
     return {Found::kBadHeader};
   }
   const std::uint64_t available =
@@ -173,11 +176,7 @@ absl::StatusOr<ParsedCollectionView> ParseCollectionFileView(
       at = *next;
       continue;
     }
-    if (record.type == RecordType::kDelete) {
-      parsed.members.erase(record.member);
-    } else {
-      parsed.members.insert_or_assign(record.member, record.value);
-    }
+    ApplyRecord({record.type, record.member, record.value}, parsed);
     at += record.size;
   }
   parsed.valid_size = at;
@@ -195,6 +194,9 @@ absl::StatusOr<ParsedCollection> ParseCollectionFile(std::string_view contents,
   parsed.members.reserve(view->members.size());
   for (const auto& [member, value] : view->members) {
     parsed.members.emplace(member, value);
+  }
+  for (const auto& [member, deadline] : view->deadlines) {
+    parsed.deadlines.emplace(member, deadline);
   }
   parsed.valid_size = view->valid_size;
   parsed.torn_tail_bytes = view->torn_tail_bytes;

@@ -31,8 +31,13 @@ struct BasicParsedCollection {
   // The header's format version: older ones are rewritten when the store is
   // opened for writing.
   std::uint32_t version = 0;
-  // Its members as the file's records leave them.
+  // Its members as the file's records leave them. The value of a member
+  // that expires is its data alone; expired ones are here too (only a
+  // reader that knows the time can drop them).
   absl::flat_hash_map<String, String, StringHash, StringEq> members;
+  // The deadlines of the members that expire (kPutExpiring), in
+  // milliseconds since the Unix epoch.
+  absl::flat_hash_map<String, std::int64_t, StringHash, StringEq> deadlines;
   // Size of the file without its torn tail: where the next record belongs.
   std::uint64_t valid_size = 0;
   // Bytes of an incomplete or damaged last record that nothing valid follows:
@@ -45,6 +50,34 @@ struct BasicParsedCollection {
   // Salvage only: each skipped region, in file order.
   std::vector<CorruptRegion> corrupt_region_list;
 };
+
+// Applies `record`, the next record of a collection's file or journal
+// section, to `parsed`'s members and deadlines.
+template <typename String>
+void ApplyRecord(const format::RecordFields& record,
+                 BasicParsedCollection<String>& parsed) {
+  switch (record.type) {
+    case format::RecordType::kDelete:
+      parsed.members.erase(record.member);
+      parsed.deadlines.erase(record.member);
+      break;
+    case format::RecordType::kPut:
+      parsed.members.insert_or_assign(String(record.member),
+                                      String(record.value));
+      // Most files hold no deadline: their puts skip the lookup.
+      if (!parsed.deadlines.empty()) parsed.deadlines.erase(record.member);
+      break;
+    case format::RecordType::kPutExpiring: {
+      const format::ExpiringValue value =
+          format::SplitExpiringValue(record.value);
+      parsed.members.insert_or_assign(String(record.member),
+                                      String(value.data));
+      parsed.deadlines.insert_or_assign(String(record.member),
+                                        value.deadline_ms);
+      break;
+    }
+  }
+}
 
 using ParsedCollection = BasicParsedCollection<std::string>;
 using ParsedCollectionView = BasicParsedCollection<std::string_view>;

@@ -1,6 +1,8 @@
 #include "persist/format.h"
 
 #include <fmt/format.h>
+
+#include <cstring>
 // For XXH3_state_t on the stack.
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
@@ -59,6 +61,17 @@ void SealRecord(char* record, std::size_t size, std::string_view tail) {
     checksum = XXH3_64bits_digest(&state);
   }
   EncodeFixed(checksum, record + kBodyChecksumOffset);
+}
+
+ExpiringValue SplitExpiringValue(std::string_view value) {
+  return {static_cast<std::int64_t>(DecodeFixed<std::uint64_t>(value.data())),
+          value.substr(kDeadlineSize)};
+}
+
+void EncodeExpiringValue(std::int64_t deadline_ms, std::string_view data,
+                         char* out) {
+  EncodeFixed(static_cast<std::uint64_t>(deadline_ms), out);
+  if (!data.empty()) std::memcpy(out + kDeadlineSize, data.data(), data.size());
 }
 
 void AppendRecord(RecordType type, std::string_view member,

@@ -6,6 +6,8 @@
 //   record := header_checksum:u32 body_checksum:u64 body
 //   body   := type:u8 member_size:u32 value_size:u64
 //             member[member_size] value[value_size]
+//   value  := deadline:i64 data            (type kPutExpiring)
+//           | data                         (otherwise)
 //
 // Integers are little-endian. Checksums are XXH3-64 (seed 0): the file
 // header's over the header bytes before it; a record's header_checksum is the
@@ -27,8 +29,9 @@ namespace dskv::format {
 inline constexpr std::string_view kMagic{"DSKVCOL\n", 8};
 // Version 2 stores may hold a JOURNAL (below) that completes their files
 // after a crash; a reader of version 1 would ignore it and could see half a
-// batch, so it must refuse them. Version 1 files read the same.
-inline constexpr std::uint32_t kVersion = 2;
+// batch, so it must refuse them. Version 3 adds kPutExpiring records, which
+// a reader of version 2 would take for damage. Older files read the same.
+inline constexpr std::uint32_t kVersion = 3;
 inline constexpr std::uint32_t kOldestReadableVersion = 1;
 
 // The largest collection name and member a file holds; a reader takes larger
@@ -48,7 +51,14 @@ inline constexpr std::size_t HeaderSize(std::size_t name_size) {
 enum class RecordType : std::uint8_t {
   kPut = 1,     // member := value
   kDelete = 2,  // member removed; value_size is 0
+  // member := value until its deadline, which the value field starts with
+  // (kDeadlineSize bytes: milliseconds since the Unix epoch, UTC); from the
+  // deadline on, the record reads as a kDelete.
+  kPutExpiring = 3,
 };
+
+// The deadline at the start of a kPutExpiring record's value field.
+inline constexpr std::size_t kDeadlineSize = 8;
 
 // Offsets within a record's body.
 inline constexpr std::size_t kBodyTypeOffset = 0;
@@ -61,8 +71,23 @@ inline constexpr std::size_t kBodyHeaderSize = 13;
 struct RecordFields {
   RecordType type = RecordType::kPut;
   std::string_view member;
-  std::string_view value;  // Empty for kDelete.
+  // The value field as the file holds it: empty for kDelete, the deadline
+  // and the data for kPutExpiring (see SplitExpiringValue).
+  std::string_view value;
 };
+
+// A kPutExpiring record's value field, split. Its deadline, in milliseconds
+// since the Unix epoch, and the data.
+struct ExpiringValue {
+  std::int64_t deadline_ms;
+  std::string_view data;
+};
+// `value` holds at least kDeadlineSize bytes (readers check).
+ExpiringValue SplitExpiringValue(std::string_view value);
+// Writes the value field of a kPutExpiring record with `deadline_ms` and
+// `data` to `out`, which holds kDeadlineSize + data.size() bytes.
+void EncodeExpiringValue(std::int64_t deadline_ms, std::string_view data,
+                         char* out);
 
 // Offsets within a record.
 inline constexpr std::size_t kHeaderChecksumOffset = 0;

@@ -2,9 +2,11 @@
 // on one store. Each region is followed by checks of what the page says it
 // does.
 
+#include <chrono>
 #include <cstddef>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -296,6 +298,33 @@ absl::Status FlushCompactStats(dskv::Store& store) {
                 "the stats count what the store holds");
 }
 
+absl::Status Expiry(dskv::Store& store) {
+  // [START expiry]
+  dskv::PutOptions session;
+  session.ttl = std::chrono::minutes(30);
+  if (absl::Status s = store.Put("session/abc", "user=7", session); !s.ok()) {
+    return s;
+  }
+  // Half an hour from now "session/abc" reads as absent everywhere.
+  absl::StatusOr<std::optional<std::chrono::milliseconds>> left =
+      store.Ttl("session/abc");  // About 30 minutes; nullopt: never.
+  // Each request pushes the deadline back; Persist takes it off.
+  if (absl::Status s = store.Expire("session/abc", std::chrono::minutes(30));
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<bool> had_deadline = store.Persist("session/abc");
+  // [END expiry]
+  if (absl::Status s = Expect(
+          left.ok() && left->has_value() && **left > std::chrono::minutes(29) &&
+              had_deadline.ok() && *had_deadline,
+          "a ttl gives the key a deadline; Persist takes it off");
+      !s.ok()) {
+    return s;
+  }
+  return store.Delete("session/abc");
+}
+
 absl::Status CloseStore(dskv::Store& store) {
   // [START close]
   // Makes every change durable, stops the janitor, releases the directory.
@@ -318,7 +347,7 @@ absl::Status Run(const std::string& path) {
   dskv::Store& store = **opened;  // Owned by `opened`.
   // [END open]
   for (absl::Status (*step)(dskv::Store&) :
-       {Keys, InvalidKeys, Gets, Shared, GetAlls, Scans, List, Deletes,
+       {Keys, InvalidKeys, Gets, Shared, GetAlls, Scans, List, Deletes, Expiry,
         FlushCompactStats}) {
     if (absl::Status s = step(store); !s.ok()) return s;
   }

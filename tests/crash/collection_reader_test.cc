@@ -259,7 +259,8 @@ TEST(CollectionReaderTest, EveryVersionFromTheOldestReadsTheSame) {
 
 TEST(CollectionReaderTest, VersionIsOnlyTrustedUnderAValidChecksum) {
   std::string file = Header("songs");
-  file[format::kVersionOffset] = 3;  // Checksum no longer matches.
+  // Another version, which the checksum no longer matches.
+  file[format::kVersionOffset] = static_cast<char>(format::kVersion + 1);
   EXPECT_TRUE(absl::IsDataLoss(Parse(file).status()));
 }
 

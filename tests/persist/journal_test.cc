@@ -961,7 +961,7 @@ TEST_F(VersionUpgradeTest, WritableOpenRewritesAVersion1FileAsTheCurrentOne) {
   absl::StatusOr<std::uint32_t> version = FileVersion();
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_EQ(*version, format::kVersion);
-  EXPECT_EQ(format::kVersion, 2u);
+  EXPECT_EQ(format::kVersion, 3u);
   EXPECT_TRUE(FileHolds(path(), "old", model_));
   ASSERT_TRUE(Reopen());
   EXPECT_TRUE(Holds(*store_, model_));

@@ -1,0 +1,41 @@
+#include "dskv/expiry_index.h"
+
+#include <iterator>
+
+namespace dskv {
+
+void ExpiryIndex::Add(std::int64_t deadline_ms, std::string_view collection,
+                      std::string_view member) {
+  entries_.insert(
+      Entry{deadline_ms, std::string(collection), std::string(member)});
+}
+
+void ExpiryIndex::Remove(std::int64_t deadline_ms, std::string_view collection,
+                         std::string_view member) {
+  entries_.erase(
+      Entry{deadline_ms, std::string(collection), std::string(member)});
+}
+
+void ExpiryIndex::RemoveCollection(std::string_view collection) {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    it = it->collection == collection ? entries_.erase(it) : std::next(it);
+  }
+}
+
+std::optional<std::int64_t> ExpiryIndex::Next() const {
+  if (entries_.empty()) return std::nullopt;
+  return entries_.begin()->deadline_ms;
+}
+
+void ExpiryIndex::TakeDue(
+    std::int64_t now_ms,
+    absl::FunctionRef<void(std::string_view, std::string_view)> expired) {
+  while (!entries_.empty() && entries_.begin()->deadline_ms <= now_ms) {
+    // Taken out first: `expired` may change the index.
+    const Entry entry = *entries_.begin();
+    entries_.erase(entries_.begin());
+    expired(entry.collection, entry.member);
+  }
+}
+
+}  // namespace dskv

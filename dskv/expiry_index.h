@@ -1,0 +1,63 @@
+// ExpiryIndex: the keys of one shard that expire, in deadline order, so that
+// removing what expired costs in proportion to what expired, never a walk
+// over every key. Each key that has a deadline is in it once, with the
+// deadline of its current Record; keys without one cost nothing.
+//
+// Not thread-safe: its shard's lock guards it.
+
+#ifndef DSKV_EXPIRY_INDEX_H_
+#define DSKV_EXPIRY_INDEX_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include "absl/container/btree_set.h"
+#include "absl/functional/function_ref.h"
+
+namespace dskv {
+
+class ExpiryIndex {
+ public:
+  // Notes that member `member` of `collection` expires at `deadline_ms`.
+  void Add(std::int64_t deadline_ms, std::string_view collection,
+           std::string_view member);
+  // Forgets the entry Add made with these arguments, if it is there.
+  void Remove(std::int64_t deadline_ms, std::string_view collection,
+              std::string_view member);
+  // Forgets every entry of `collection` (DeleteAll), in a walk over the
+  // index.
+  void RemoveCollection(std::string_view collection);
+
+  // The earliest deadline, if any.
+  std::optional<std::int64_t> Next() const;
+
+  // Removes each entry whose deadline is at or before `now_ms`, earliest
+  // first, and passes its collection and member to `expired`.
+  void TakeDue(std::int64_t now_ms,
+               absl::FunctionRef<void(std::string_view collection,
+                                      std::string_view member)>
+                   expired);
+
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  struct Entry {
+    std::int64_t deadline_ms;
+    std::string collection;
+    std::string member;
+    bool operator<(const Entry& other) const {
+      return std::tie(deadline_ms, collection, member) <
+             std::tie(other.deadline_ms, other.collection, other.member);
+    }
+  };
+  absl::btree_set<Entry> entries_;
+};
+
+}  // namespace dskv
+
+#endif  // DSKV_EXPIRY_INDEX_H_
