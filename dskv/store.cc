@@ -32,6 +32,12 @@ absl::Status ValidateOptions(const Options& options) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateTtl(std::chrono::milliseconds ttl) {
+  if (ttl.count() >= 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(fmt::format(
+      "PutOptions::ttl is negative ({} ms); zero means none", ttl.count()));
+}
+
 }  // namespace
 
 class Store::Impl {
@@ -287,11 +293,7 @@ absl::Status Store::Put(std::string_view key, std::string_view value) {
 
 absl::Status Store::Put(std::string_view key, std::string_view value,
                         const PutOptions& options) {
-  if (options.ttl.count() < 0) {
-    return absl::InvalidArgumentError(
-        fmt::format("PutOptions::ttl is negative ({} ms); zero means none",
-                    options.ttl.count()));
-  }
+  if (absl::Status s = ValidateTtl(options.ttl); !s.ok()) return s;
   if (options.ttl.count() == 0) return Put(key, value);
   absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, value.size());
   if (!ref.ok()) return ref.status();
@@ -437,10 +439,15 @@ absl::Status Store::Write(const WriteBatch& batch) {
     if (absl::Status s = impl_->CheckValueSize(value.size()); !s.ok()) {
       return invalid("operation", i, s);
     }
+    if (absl::Status s = ValidateTtl(op.ttl); !s.ok()) {
+      return invalid("operation", i, s);
+    }
     ops.push_back({op.kind == WriteBatch::Kind::kPut
                        ? ShardMap::BatchOp::Kind::kPut
                        : ShardMap::BatchOp::Kind::kDelete,
-                   *ref, value});
+                   *ref, value,
+                   op.ttl.count() == 0 ? Record::kNoDeadline
+                                       : impl_->DeadlineAfter(op.ttl)});
   }
   std::vector<ShardMap::BatchCondition> conditions;
   conditions.reserve(batch.conditions_.size());

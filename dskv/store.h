@@ -35,6 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "dskv/put_options.h"
 #include "dskv/write_batch.h"
 
 namespace dskv {
@@ -60,17 +61,6 @@ class Clock {
   virtual std::chrono::system_clock::time_point Now() const = 0;
   // std::chrono::system_clock. Lives for the whole program.
   static const Clock& Real();
-};
-
-// How Store::Put stores a value.
-struct PutOptions {
-  // How long the key keeps the value. Once it has passed, the key reads as
-  // absent everywhere at once (Get, Scan, GetAll, ListCollections,
-  // GetStats' counts), and the store removes it from memory and from its
-  // files in the background. Zero (the default): the value never expires.
-  // Kept to the millisecond. A Put without a ttl clears a key's deadline,
-  // as Redis's SET does.
-  std::chrono::milliseconds ttl{0};
 };
 
 // When a write is acknowledged, relative to when it is durable.

@@ -13,12 +13,18 @@ void WriteBatch::Put(std::string_view key, std::string_view value) {
   ops_.push_back({Kind::kPut, k, Add(value)});
 }
 
+void WriteBatch::Put(std::string_view key, std::string_view value,
+                     const PutOptions& options) {
+  const Span k = Add(key);
+  ops_.push_back({Kind::kPut, k, Add(value), options.ttl});
+}
+
 void WriteBatch::Delete(std::string_view key) {
-  ops_.push_back({Kind::kDelete, Add(key), {}});
+  ops_.push_back({Kind::kDelete, Add(key), {}, {}});
 }
 
 void WriteBatch::DeleteAll(std::string_view collection) {
-  ops_.push_back({Kind::kDeleteAll, Add(collection), {}});
+  ops_.push_back({Kind::kDeleteAll, Add(collection), {}, {}});
 }
 
 void WriteBatch::Expect(std::string_view key,
@@ -48,7 +54,11 @@ void WriteBatch::Iterate(Handler& handler) const {
   for (const Op& op : ops_) {
     switch (op.kind) {
       case Kind::kPut:
-        handler.Put(View(op.key), View(op.value));
+        if (op.ttl.count() == 0) {
+          handler.Put(View(op.key), View(op.value));
+        } else {
+          handler.PutExpiring(View(op.key), View(op.value), op.ttl);
+        }
         break;
       case Kind::kDelete:
         handler.Delete(View(op.key));

@@ -18,12 +18,15 @@
 #ifndef DSKV_WRITE_BATCH_H_
 #define DSKV_WRITE_BATCH_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "dskv/put_options.h"
 
 namespace dskv {
 
@@ -33,6 +36,10 @@ class WriteBatch {
 
   // Stores `value` at `key`, as Store::Put.
   void Put(std::string_view key, std::string_view value);
+  // As Store::Put with `options`. A ttl counts from when Store::Write
+  // applies the batch; a negative one makes Write fail.
+  void Put(std::string_view key, std::string_view value,
+           const PutOptions& options);
   // Removes `key`, as Store::Delete.
   void Delete(std::string_view key);
   // Removes every member of `collection`, as Store::DeleteAll.
@@ -60,6 +67,9 @@ class WriteBatch {
     virtual void Expect(std::string_view key,
                         std::optional<std::string_view> value) = 0;
     virtual void Put(std::string_view key, std::string_view value) = 0;
+    // A Put with a ttl (PutOptions::ttl, not zero).
+    virtual void PutExpiring(std::string_view key, std::string_view value,
+                             std::chrono::milliseconds ttl) = 0;
     virtual void Delete(std::string_view key) = 0;
     virtual void DeleteAll(std::string_view collection) = 0;
   };
@@ -79,8 +89,9 @@ class WriteBatch {
   };
   struct Op {
     Kind kind;
-    Span key;    // The collection name, for kDeleteAll.
-    Span value;  // Empty unless kPut.
+    Span key;                          // The collection name, for kDeleteAll.
+    Span value;                        // Empty unless kPut.
+    std::chrono::milliseconds ttl{0};  // kPut's; zero: none.
   };
   struct Condition {
     Span key;

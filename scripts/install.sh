@@ -5,7 +5,7 @@
 #   scripts/install.sh --prefix=DIR [--tarball=FILE]
 #
 #   DIR/include/dskv/            the public headers (store.h, write_batch.h,
-#                                tuple.h), and nothing else
+#                                put_options.h, tuple.h), and nothing else
 #   DIR/lib/libdskv.a            all of dskv's objects, one static archive
 #   DIR/lib/pkgconfig/dskv.pc    pkg-config --cflags --libs dskv
 #   DIR/lib/cmake/dskv/          find_package(dskv): target dskv::dskv

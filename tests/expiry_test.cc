@@ -200,6 +200,32 @@ TEST_F(ExpiryTest, ErrorsAreClear) {
       HasCode(store_->Ttl("s/k"), absl::StatusCode::kFailedPrecondition));
 }
 
+TEST_F(ExpiryTest, ABatchPutTakesATtl) {
+  WriteBatch batch;
+  batch.Put("s/short", "1", Ttl(seconds(1)));
+  batch.Put("s/long", "2", Ttl(seconds(60)));
+  batch.Put("s/never", "3");
+  ASSERT_TRUE(IsOk(store_->Write(batch)));
+  clock_.Advance(seconds(1));
+  EXPECT_TRUE(
+      HasPairs(store_->GetAll("s"), Pairs{{"long", "2"}, {"never", "3"}}));
+  ASSERT_TRUE(Reopen());
+  EXPECT_TRUE(
+      HasPairs(store_->GetAll("s"), Pairs{{"long", "2"}, {"never", "3"}}));
+  absl::StatusOr<std::optional<milliseconds>> left = store_->Ttl("s/long");
+  ASSERT_TRUE(IsOk(left));
+  EXPECT_EQ(*left, milliseconds(59'000));
+
+  // A negative ttl fails the whole batch, naming the operation.
+  WriteBatch bad;
+  bad.Put("s/fine", "v");
+  bad.Put("s/bad", "v", Ttl(milliseconds(-5)));
+  absl::Status s = store_->Write(bad);
+  EXPECT_TRUE(HasCode(s, absl::StatusCode::kInvalidArgument));
+  EXPECT_NE(s.message().find("operation 1"), std::string_view::npos) << s;
+  EXPECT_TRUE(HasCode(store_->Get("s/fine"), absl::StatusCode::kNotFound));
+}
+
 TEST_F(ExpiryTest, ADeadlineSurvivesReopenCycles) {
   ASSERT_TRUE(IsOk(store_->Put("s/a", "1", Ttl(seconds(100)))));
   ASSERT_TRUE(IsOk(store_->Put("s/b", "2")));

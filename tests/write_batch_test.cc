@@ -164,6 +164,11 @@ class RecordingHandler : public WriteBatch::Handler {
   void Put(std::string_view key, std::string_view value) override {
     calls.push_back("put " + std::string(key) + " " + std::string(value));
   }
+  void PutExpiring(std::string_view key, std::string_view value,
+                   std::chrono::milliseconds ttl) override {
+    calls.push_back("put " + std::string(key) + " " + std::string(value) +
+                    " ttl " + std::to_string(ttl.count()));
+  }
   void Delete(std::string_view key) override {
     calls.push_back("delete " + std::string(key));
   }
@@ -181,12 +186,16 @@ TEST_F(WriteBatchTest, IterateGivesConditionsThenOperationsInOrder) {
   batch.Expect("b/y", std::nullopt);
   batch.Delete("a/k");
   batch.Put("a/k", std::string("\0\xff", 2));
+  PutOptions ttl;
+  ttl.ttl = std::chrono::seconds(5);
+  batch.Put("a/t", "v", ttl);
   RecordingHandler handler;
   batch.Iterate(handler);
   EXPECT_EQ(handler.calls,
             (std::vector<std::string>{"expect b/x old", "expect b/y (none)",
                                       "put a/k 1", "delete_all c", "delete a/k",
-                                      "put a/k " + std::string("\0\xff", 2)}));
+                                      "put a/k " + std::string("\0\xff", 2),
+                                      "put a/t v ttl 5000"}));
 }
 
 TEST_F(WriteBatchTest, ClosedAndReadOnlyStoresRefuse) {

@@ -90,6 +90,12 @@ JournalRecord PutRecord(std::string_view member, std::string_view value) {
 JournalRecord DeleteRecord(std::string_view member) {
   return {format::RecordType::kDelete, std::string(member), ""};
 }
+JournalRecord ExpiringPutRecord(std::string_view member, std::string_view value,
+                                std::int64_t deadline_ms) {
+  std::string field(format::kDeadlineSize + value.size(), '\0');
+  format::EncodeExpiringValue(deadline_ms, value, field.data());
+  return {format::RecordType::kPutExpiring, std::string(member), field};
+}
 
 // A section of a journal, owning its bytes: what a test writes with
 // InstallJournal and compares with what ReadJournal parses.
@@ -553,6 +559,34 @@ TEST_F(JournalOpenTest, OpenAppliesTheJournalOverTheFiles) {
   EXPECT_TRUE(HasValue(store_->Get("c/k"), "untouched"));
   EXPECT_TRUE(HasValue(store_->Get("d/m"), "new collection"));
   EXPECT_TRUE(Holds(*store_, model_));
+}
+
+TEST_F(JournalOpenTest, ExpiringPutsInTheJournalKeepTheirDeadlines) {
+  const std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  // A put whose deadline passed removes the member, as it would have.
+  ASSERT_TRUE(IsOk(InstallJournal(
+      path(), {{"a",
+                false,
+                {ExpiringPutRecord("x", "expired", now_ms - 1000),
+                 ExpiringPutRecord("w", "fresh", now_ms + 3'600'000)}}})));
+  for (int open = 0; open < 2; ++open) {
+    SCOPED_TRACE(open == 0 ? "from the journal" : "from the files");
+    ASSERT_TRUE(Open(Options()));
+    EXPECT_TRUE(HasCode(store_->Get("a/x"), absl::StatusCode::kNotFound));
+    EXPECT_TRUE(HasValue(store_->Get("a/w"), "fresh"));
+    absl::StatusOr<std::optional<std::chrono::milliseconds>> left =
+        store_->Ttl("a/w");
+    ASSERT_TRUE(IsOk(left));
+    ASSERT_TRUE(left->has_value());
+    EXPECT_GT(**left, std::chrono::minutes(59));
+    EXPECT_LE(**left, std::chrono::minutes(60));
+    ASSERT_TRUE(IsOk(store_->Close()));
+    store_.reset();
+    EXPECT_FALSE(Exists(JournalFile(path())));
+  }
 }
 
 TEST_F(JournalOpenTest, CloseWritesTheJournalIntoTheFilesAndRemovesIt) {
