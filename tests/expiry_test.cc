@@ -16,12 +16,14 @@
 #include "absl/status/statusor.h"
 #include "dskv/store.h"
 #include "gtest/gtest.h"
+#include "tests/fake_clock.h"
 #include "tests/status_matchers.h"
 #include "tests/temp_dir.h"
 
 namespace dskv {
 namespace {
 
+using ::dskv_test::FakeClock;
 using ::dskv_test::HasCode;
 using ::dskv_test::HasPairs;
 using ::dskv_test::HasValue;
@@ -30,21 +32,6 @@ using ::dskv_test::Pairs;
 using ::dskv_test::TempDirTest;
 using ::std::chrono::milliseconds;
 using ::std::chrono::seconds;
-
-// A wall clock that moves only when told to.
-class FakeClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point Now() const override {
-    return std::chrono::system_clock::time_point(milliseconds(now_ms_.load()));
-  }
-  void Advance(milliseconds by) { now_ms_ += by.count(); }
-  void Set(std::int64_t ms) { now_ms_ = ms; }
-  std::int64_t ms() const { return now_ms_.load(); }
-
- private:
-  // 2026-12-01, in milliseconds since the Unix epoch.
-  std::atomic<std::int64_t> now_ms_{1'796'083'200'000};
-};
 
 PutOptions Ttl(milliseconds ttl) {
   PutOptions options;

@@ -40,6 +40,14 @@ absl::Status StoreAccess::Put(std::string_view key, std::string_view value) {
   return store_.Put(key, value);
 }
 
+absl::Status StoreAccess::PutExpiring(std::string_view key,
+                                      std::string_view value,
+                                      std::chrono::milliseconds ttl) {
+  PutOptions options;
+  options.ttl = ttl;
+  return store_.Put(key, value, options);
+}
+
 absl::StatusOr<bool> StoreAccess::PutNew(std::string_view key,
                                          std::string_view value) {
   return store_.PutFrom(key, value.size(), [&](absl::Span<char> out) {
@@ -98,9 +106,12 @@ absl::Status TxnAccess::Commit(Store& store) const {
   }
   for (const Op& op : ops_) {
     switch (op.kind) {
-      case Kind::kPut:
-        batch.Put(op.key, op.value);
+      case Kind::kPut: {
+        PutOptions options;
+        options.ttl = op.ttl;
+        batch.Put(op.key, op.value, options);
         break;
+      }
       case Kind::kDelete:
         batch.Delete(op.key);
         break;
@@ -125,9 +136,10 @@ std::optional<const TxnAccess::Op*> TxnAccess::Pending(
   return std::nullopt;
 }
 
-void TxnAccess::Add(Kind kind, std::string_view key, std::string_view value) {
+void TxnAccess::Add(Kind kind, std::string_view key, std::string_view value,
+                    std::chrono::milliseconds ttl) {
   (kind == Kind::kDeleteAll ? cleared_ : latest_)[key] = ops_.size();
-  ops_.push_back({kind, std::string(key), std::string(value)});
+  ops_.push_back({kind, std::string(key), std::string(value), ttl});
 }
 
 absl::StatusOr<bool> TxnAccess::Read(std::string_view key, std::string* value) {
@@ -192,6 +204,14 @@ absl::Status TxnAccess::Put(std::string_view key, std::string_view value) {
     return s;
   }
   Add(Kind::kPut, key, value);
+  return absl::OkStatus();
+}
+
+absl::Status TxnAccess::PutExpiring(std::string_view key,
+                                    std::string_view value,
+                                    std::chrono::milliseconds ttl) {
+  if (absl::Status s = Put(key, value); !s.ok()) return s;
+  ops_.back().ttl = ttl;
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #ifndef DSKV_TOOLS_RESP_ACCESS_H_
 #define DSKV_TOOLS_RESP_ACCESS_H_
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ class KeyAccess {
   // Whether `collection` has a member.
   virtual absl::StatusOr<bool> HasMembers(std::string_view collection) = 0;
   virtual absl::Status Put(std::string_view key, std::string_view value) = 0;
+  // As Put, for a value that expires `ttl` (positive) from now.
+  virtual absl::Status PutExpiring(std::string_view key, std::string_view value,
+                                   std::chrono::milliseconds ttl) = 0;
   // As Put; whether the key held no value before.
   virtual absl::StatusOr<bool> PutNew(std::string_view key,
                                       std::string_view value) = 0;
@@ -51,6 +55,8 @@ class StoreAccess final : public KeyAccess {
   absl::StatusOr<bool> Read(std::string_view key, std::string* value) override;
   absl::StatusOr<bool> HasMembers(std::string_view collection) override;
   absl::Status Put(std::string_view key, std::string_view value) override;
+  absl::Status PutExpiring(std::string_view key, std::string_view value,
+                           std::chrono::milliseconds ttl) override;
   absl::StatusOr<bool> PutNew(std::string_view key,
                               std::string_view value) override;
   absl::StatusOr<bool> PutIfAbsent(std::string_view key,
@@ -91,6 +97,8 @@ class TxnAccess final : public KeyAccess {
   absl::StatusOr<bool> Read(std::string_view key, std::string* value) override;
   absl::StatusOr<bool> HasMembers(std::string_view collection) override;
   absl::Status Put(std::string_view key, std::string_view value) override;
+  absl::Status PutExpiring(std::string_view key, std::string_view value,
+                           std::chrono::milliseconds ttl) override;
   absl::StatusOr<bool> PutNew(std::string_view key,
                               std::string_view value) override;
   absl::StatusOr<bool> PutIfAbsent(std::string_view key,
@@ -104,11 +112,13 @@ class TxnAccess final : public KeyAccess {
     Kind kind;
     std::string key;  // The collection, for kDeleteAll.
     std::string value;
+    std::chrono::milliseconds ttl{0};  // kPut's; zero: none.
   };
   // What the batch so far leaves at `key`: nullopt if it does not touch
   // it; else whether it holds a value, and the op holding it.
   std::optional<const Op*> Pending(std::string_view key) const;
-  void Add(Kind kind, std::string_view key, std::string_view value);
+  void Add(Kind kind, std::string_view key, std::string_view value,
+           std::chrono::milliseconds ttl = std::chrono::milliseconds(0));
 
   const Store& store_;
   const std::size_t max_value_size_;

@@ -1,7 +1,11 @@
 #include "tools/resp_command.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
+#include <chrono>
+#include <limits>
 
 #include "dskv/key.h"
 
@@ -50,6 +54,33 @@ absl::StatusOr<std::int64_t> ParseInteger(std::string_view arg) {
   const auto [stop, ec] = std::from_chars(arg.data(), end, value);
   if (arg.empty() || ec != std::errc() || stop != end) return NotInteger();
   return value;
+}
+
+absl::Status InvalidExpireTime(std::string_view command) {
+  return absl::InvalidArgumentError(
+      fmt::format("invalid expire time in '{}' command", command));
+}
+
+absl::StatusOr<std::chrono::milliseconds> ParseExpireTime(
+    std::string_view arg, ExpireUnit unit, std::string_view command) {
+  absl::StatusOr<std::int64_t> value = ParseInteger(arg);
+  if (!value.ok()) return value.status();
+  std::int64_t ms = *value;
+  if (!unit.milliseconds) {
+    constexpr std::int64_t kLimit =
+        std::numeric_limits<std::int64_t>::max() / 1000;
+    if (ms > kLimit || ms < -kLimit) return InvalidExpireTime(command);
+    ms *= 1000;
+  }
+  if (!unit.absolute) return std::chrono::milliseconds(ms);
+  const std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  if (ms < std::numeric_limits<std::int64_t>::min() + now_ms) {
+    return InvalidExpireTime(command);
+  }
+  return std::chrono::milliseconds(ms - now_ms);
 }
 
 absl::StatusOr<ScanArgs> ParseScanArgs(RespArgs options, bool scan) {

@@ -111,6 +111,20 @@ absl::Status NotInteger();
 // A decimal integer, as Redis takes it.
 absl::StatusOr<std::int64_t> ParseInteger(std::string_view arg);
 
+// How a Redis expire time is given: seconds or milliseconds, from now or
+// as a Unix time.
+struct ExpireUnit {
+  bool milliseconds = false;
+  bool absolute = false;
+};
+// The time from now to the expire time `arg`, as `unit` says (negative or
+// zero if it has passed). Errors as Redis words them: NotInteger, or
+// "invalid expire time in '<command>' command" where it overflows.
+absl::StatusOr<std::chrono::milliseconds> ParseExpireTime(
+    std::string_view arg, ExpireUnit unit, std::string_view command);
+// "invalid expire time in '<command>' command".
+absl::Status InvalidExpireTime(std::string_view command);
+
 // SCAN and HSCAN's options after the cursor.
 struct ScanArgs {
   std::optional<std::string_view> match;

@@ -165,7 +165,8 @@ absl::Status Info(CommandContext& ctx, RespArgs args) {
   if (wanted("keyspace")) {
     text += "# Keyspace\r\n";
     if (stats->keys > 0) {
-      text += fmt::format("db0:keys={},expires=0,avg_ttl=0\r\n", stats->keys);
+      text += fmt::format("db0:keys={},expires={},avg_ttl=0\r\n", stats->keys,
+                          stats->expiring_keys);
     }
   }
   resp::Bulk(ctx.out, text);

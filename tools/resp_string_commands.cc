@@ -5,7 +5,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include "tools/resp_command.h"
@@ -25,9 +26,38 @@ absl::Status Get(CommandContext& ctx, RespArgs args) {
   return absl::OkStatus();
 }
 
-// SET key value [NX|XX] [GET] [KEEPTTL]; TTLs are refused.
+// How SET stores its value: as it is, with a deadline, or keeping the
+// key's deadline.
+struct SetTtl {
+  std::optional<std::chrono::milliseconds> ttl;  // Non-positive: passed.
+  bool keep = false;
+};
+
+// Stores `value` at `key` as `how` says.
+absl::Status StoreForSet(CommandContext& ctx, std::string_view key,
+                         std::string_view value, const SetTtl& how) {
+  if (how.ttl.has_value()) {
+    // EXAT or PXAT in the past: Redis stores the value and drops it at once.
+    if (how.ttl->count() <= 0) return ctx.access.Remove(key).status();
+    return ctx.access.PutExpiring(key, value, *how.ttl);
+  }
+  if (how.keep) {
+    // Read from the store, even in a transaction: a deadline is no
+    // condition a batch can check (docs/resp.md#expiry).
+    absl::StatusOr<std::optional<std::chrono::milliseconds>> left =
+        ctx.store().Ttl(key);
+    if (left.ok() && left->has_value()) {
+      return ctx.access.PutExpiring(key, value, **left);
+    }
+    if (!left.ok() && !absl::IsNotFound(left.status())) return left.status();
+  }
+  return ctx.access.Put(key, value);
+}
+
+// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL].
 absl::Status Set(CommandContext& ctx, RespArgs args) {
   bool nx = false, xx = false, get = false;
+  SetTtl how;
   for (std::size_t i = 3; i < args.size(); ++i) {
     const std::string_view option = args[i];
     if (IsWord(option, "nx")) {
@@ -36,14 +66,21 @@ absl::Status Set(CommandContext& ctx, RespArgs args) {
       xx = true;
     } else if (IsWord(option, "get")) {
       get = true;
-    } else if (IsWord(option, "keepttl")) {
-      // Nothing has a TTL to keep.
-    } else if (IsWord(option, "ex") || IsWord(option, "px") ||
-               IsWord(option, "exat") || IsWord(option, "pxat")) {
-      std::string name(option);
-      std::transform(name.begin(), name.end(), name.begin(), ::toupper);
-      return absl::InvalidArgumentError(fmt::format(
-          "SET's {} option is not supported: dskv keys have no TTLs", name));
+    } else if (IsWord(option, "keepttl") && !how.ttl.has_value()) {
+      how.keep = true;
+    } else if ((IsWord(option, "ex") || IsWord(option, "px") ||
+                IsWord(option, "exat") || IsWord(option, "pxat")) &&
+               !how.keep && !how.ttl.has_value() && i + 1 < args.size()) {
+      const ExpireUnit unit{IsWord(option, "px") || IsWord(option, "pxat"),
+                            IsWord(option, "exat") || IsWord(option, "pxat")};
+      const std::string_view time = args[++i];
+      absl::StatusOr<std::int64_t> given = ParseInteger(time);
+      if (!given.ok()) return given.status();
+      if (*given <= 0) return InvalidExpireTime("set");
+      absl::StatusOr<std::chrono::milliseconds> ttl =
+          ParseExpireTime(time, unit, "set");
+      if (!ttl.ok()) return ttl.status();
+      how.ttl = *ttl;
     } else {
       return SyntaxError();
     }
@@ -52,23 +89,23 @@ absl::Status Set(CommandContext& ctx, RespArgs args) {
   const std::string_view key = ctx.StringKey(args[1]);
   const std::string_view value = args[2];
   if (!nx && !xx && !get) {
-    if (absl::Status s = ctx.access.Put(key, value); !s.ok()) return s;
+    if (absl::Status s = StoreForSet(ctx, key, value, how); !s.ok()) return s;
     resp::Ok(ctx.out);
     return absl::OkStatus();
   }
-  if (nx && !get) {
+  if (nx && !get && !how.ttl.has_value() && !how.keep) {
     absl::StatusOr<bool> set = ctx.access.PutIfAbsent(key, value);
     if (!set.ok()) return set.status();
     *set ? resp::Ok(ctx.out) : resp::NullBulk(ctx.out);
     return absl::OkStatus();
   }
-  // GET or XX: a read, then maybe a write (in a transaction: see
-  // single_call below).
+  // GET, XX, or NX with a ttl: a read, then maybe a write (in a
+  // transaction: see SetIsSingleCall).
   absl::StatusOr<bool> existed = ctx.access.Read(key, &ctx.session.value);
   if (!existed.ok()) return existed.status();
   const bool write = nx ? !*existed : (xx ? *existed : true);
   if (write) {
-    if (absl::Status s = ctx.access.Put(key, value); !s.ok()) return s;
+    if (absl::Status s = StoreForSet(ctx, key, value, how); !s.ok()) return s;
   }
   if (get) {
     *existed ? resp::Bulk(ctx.out, ctx.session.value) : resp::NullBulk(ctx.out);
@@ -79,7 +116,35 @@ absl::Status Set(CommandContext& ctx, RespArgs args) {
 }
 
 bool SetIsSingleCall(RespArgs args) {
-  return args.size() == 3 || (args.size() == 4 && IsWord(args[3], "nx"));
+  return args.size() == 3 || (args.size() == 4 && IsWord(args[3], "nx")) ||
+         (args.size() == 5 && (IsWord(args[3], "ex") || IsWord(args[3], "px")));
+}
+
+// SETEX key seconds value, PSETEX key milliseconds value.
+absl::Status SetExpiring(CommandContext& ctx, RespArgs args,
+                         bool milliseconds) {
+  const std::string_view command = milliseconds ? "psetex" : "setex";
+  absl::StatusOr<std::int64_t> given = ParseInteger(args[2]);
+  if (!given.ok()) return given.status();
+  if (*given <= 0) return InvalidExpireTime(command);
+  absl::StatusOr<std::chrono::milliseconds> ttl =
+      ParseExpireTime(args[2], ExpireUnit{milliseconds, false}, command);
+  if (!ttl.ok()) return ttl.status();
+  if (absl::Status s =
+          ctx.access.PutExpiring(ctx.StringKey(args[1]), args[3], *ttl);
+      !s.ok()) {
+    return s;
+  }
+  resp::Ok(ctx.out);
+  return absl::OkStatus();
+}
+
+absl::Status SetEx(CommandContext& ctx, RespArgs args) {
+  return SetExpiring(ctx, args, /*milliseconds=*/false);
+}
+
+absl::Status PSetEx(CommandContext& ctx, RespArgs args) {
+  return SetExpiring(ctx, args, /*milliseconds=*/true);
 }
 
 absl::Status SetNx(CommandContext& ctx, RespArgs args) {
@@ -163,6 +228,8 @@ constexpr std::array kCommands = {
     CommandSpec{"get", 2, kQueueable | kPipelinedGet, 1, 1, 1, Get},
     CommandSpec{"set", -3, kWrite | kQueueable, 1, 1, 1, Set, SetIsSingleCall},
     CommandSpec{"setnx", 3, kWrite | kQueueable, 1, 1, 1, SetNx, Always},
+    CommandSpec{"setex", 4, kWrite | kQueueable, 1, 1, 1, SetEx, Always},
+    CommandSpec{"psetex", 4, kWrite | kQueueable, 1, 1, 1, PSetEx, Always},
     CommandSpec{"mget", -2, kQueueable, 1, -1, 1, MGet},
     CommandSpec{"mset", -3, kWrite | kQueueable, 1, -1, 2, MSet,
                 MSetIsSingleCall},

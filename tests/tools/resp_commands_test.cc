@@ -4,6 +4,7 @@
 
 #include "tools/resp_commands.h"
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "dskv/store.h"
 #include "gtest/gtest.h"
+#include "tests/fake_clock.h"
 #include "tests/temp_dir.h"
 #include "tools/resp_transaction.h"
 
@@ -80,6 +82,8 @@ class RespCommandsTest : public dskv_test::TempDirTest {
     return value.ok() ? *value : "<none>";
   }
 
+  // Declared before the store, which reads it until it is closed.
+  dskv_test::FakeClock clock_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<RespCommands> commands_;
   std::vector<std::unique_ptr<RespSession>> sessions_;
@@ -103,6 +107,107 @@ TEST_F(RespCommandsTest, StringKeysWithAndWithoutSlash) {
             "-ERR key \"/m\" has an empty collection name before the '/'\r\n");
 }
 
+TEST_F(RespCommandsTest, ExpiryCommands) {
+  dskv_test::FakeClock& clock = clock_;
+  Options options;
+  options.clock = &clock;
+  Open({}, options);
+  const std::string invalid_set =
+      "-ERR invalid expire time in 'set' command\r\n";
+  EXPECT_EQ(Run({"SET", "k", "v", "EX", "10"}), kOk);
+  EXPECT_EQ(Run({"TTL", "k"}), Int(10));
+  EXPECT_EQ(Run({"PTTL", "k"}), Int(10'000));
+  clock.Advance(std::chrono::milliseconds(9'500));
+  EXPECT_EQ(Run({"TTL", "k"}), Int(1));  // Rounded, as Redis does.
+  EXPECT_EQ(Run({"PTTL", "k"}), Int(500));
+  clock.Advance(std::chrono::milliseconds(500));
+  EXPECT_EQ(Run({"GET", "k"}), kNil);
+  EXPECT_EQ(Run({"TTL", "k"}), Int(-2));
+  EXPECT_EQ(Run({"EXISTS", "k"}), Int(0));
+
+  EXPECT_EQ(Run({"SET", "k", "v", "px", "1500"}), kOk);
+  EXPECT_EQ(Run({"EXPIRE", "k", "100"}), Int(1));
+  EXPECT_EQ(Run({"TTL", "k"}), Int(100));
+  EXPECT_EQ(Run({"PEXPIRE", "k", "2500"}), Int(1));
+  EXPECT_EQ(Run({"PTTL", "k"}), Int(2500));
+  EXPECT_EQ(Run({"PERSIST", "k"}), Int(1));
+  EXPECT_EQ(Run({"TTL", "k"}), Int(-1));
+  EXPECT_EQ(Run({"PERSIST", "k"}), Int(0));
+  EXPECT_EQ(Run({"PERSIST", "missing"}), Int(0));
+  EXPECT_EQ(Run({"EXPIRE", "missing", "10"}), Int(0));
+  EXPECT_EQ(Run({"PTTL", "missing"}), Int(-2));
+
+  // SETEX, PSETEX; SET ... KEEPTTL keeps the deadline, SET clears it.
+  EXPECT_EQ(Run({"SETEX", "s", "5", "v"}), kOk);
+  EXPECT_EQ(Run({"TTL", "s"}), Int(5));
+  EXPECT_EQ(Run({"PSETEX", "p", "2500", "v"}), kOk);
+  EXPECT_EQ(Run({"PTTL", "p"}), Int(2500));
+  EXPECT_EQ(Run({"SET", "s", "w", "KEEPTTL"}), kOk);
+  EXPECT_EQ(Run({"TTL", "s"}), Int(5));
+  EXPECT_EQ(Value("strings/s"), "w");
+  EXPECT_EQ(Run({"SET", "s", "x"}), kOk);
+  EXPECT_EQ(Run({"TTL", "s"}), Int(-1));
+  EXPECT_EQ(Run({"SET", "s", "y", "NX", "EX", "10"}), kNil);
+  EXPECT_EQ(Run({"SET", "n", "y", "NX", "EX", "10"}), kOk);
+  EXPECT_EQ(Run({"TTL", "n"}), Int(10));
+  EXPECT_EQ(Run({"SET", "n", "z", "XX", "PX", "20000", "GET"}), Bulk("y"));
+  EXPECT_EQ(Run({"TTL", "n"}), Int(20));
+
+  // Absolute times (by the system clock); one already past removes.
+  const long long unix_now =
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  EXPECT_EQ(Run({"EXPIREAT", "n", std::to_string(unix_now + 1000)}), Int(1));
+  const std::string left = Run({"TTL", "n"});
+  EXPECT_TRUE(left == Int(1000) || left == Int(999)) << left;
+  EXPECT_EQ(Run({"SET", "n", "v", "EXAT", "1"}), kOk);
+  EXPECT_EQ(Run({"GET", "n"}), kNil);
+  EXPECT_EQ(Run({"SET", "n", "v"}), kOk);
+  EXPECT_EQ(Run({"PEXPIREAT", "n", "1000"}), Int(1));
+  EXPECT_EQ(Run({"GET", "n"}), kNil);
+  EXPECT_EQ(Run({"SET", "n", "v"}), kOk);
+  EXPECT_EQ(Run({"EXPIRE", "n", "0"}), Int(1));  // Zero removes the key.
+  EXPECT_EQ(Run({"GET", "n"}), kNil);
+
+  // Errors, worded as Redis's.
+  EXPECT_EQ(Run({"SET", "k", "v", "EX", "0"}), invalid_set);
+  EXPECT_EQ(Run({"SET", "k", "v", "PX", "-5"}), invalid_set);
+  EXPECT_EQ(Run({"SET", "k", "v", "EX", "99999999999999999"}), invalid_set);
+  EXPECT_EQ(Run({"SET", "k", "v", "EX", "soon"}),
+            "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Run({"SET", "k", "v", "EX", "10", "PX", "10"}),
+            "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"SET", "k", "v", "EX"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"SET", "k", "v", "KEEPTTL", "EX", "10"}),
+            "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"SETEX", "k", "0", "v"}),
+            "-ERR invalid expire time in 'setex' command\r\n");
+  EXPECT_EQ(Run({"EXPIRE", "k", "10", "NX"}),
+            "-ERR expire's NX, XX, GT and LT options are not supported\r\n");
+  EXPECT_EQ(Value("strings/k"), "v");  // From the SET ... PX 1500 above.
+
+  // Hashes (collections) keep no deadline.
+  EXPECT_EQ(Run({"HSET", "h", "f", "v"}), Int(1));
+  EXPECT_EQ(Run({"EXPIRE", "h", "10"}),
+            "-ERR \"h\" is a hash: dskv keeps deadlines on string keys "
+            "only\r\n");
+  EXPECT_EQ(Run({"TTL", "h"}), Int(-1));
+
+  // In a transaction: SET ... EX commits with its deadline; EXPIRE is not
+  // queued.
+  EXPECT_EQ(Run({"MULTI"}), kOk);
+  EXPECT_EQ(Run({"SET", "t", "v", "EX", "100"}), kQueued);
+  EXPECT_EQ(Run({"EXPIRE", "t", "10"}),
+            "-ERR 'expire' cannot be queued in a MULTI\r\n");
+  EXPECT_EQ(Run({"DISCARD"}), kOk);
+  EXPECT_EQ(Run({"MULTI"}), kOk);
+  EXPECT_EQ(Run({"SET", "t", "v", "EX", "100"}), kQueued);
+  EXPECT_EQ(Run({"EXEC"}), Array({kOk}));
+  EXPECT_EQ(Run({"TTL", "t"}), Int(100));
+  EXPECT_NE(Run({"INFO", "keyspace"}).find(",expires="), std::string::npos);
+}
+
 TEST_F(RespCommandsTest, DefaultCollectionIsAFlag) {
   Open({.default_collection = "kv"});
   EXPECT_EQ(Run({"SET", "k", "v"}), kOk);
@@ -122,12 +227,6 @@ TEST_F(RespCommandsTest, SetOptions) {
   EXPECT_EQ(Run({"SET", "k", "7", "KEEPTTL"}), kOk);
   EXPECT_EQ(Run({"SET", "k", "8", "NX", "XX"}), "-ERR syntax error\r\n");
   EXPECT_EQ(Run({"SET", "k", "8", "BOGUS"}), "-ERR syntax error\r\n");
-  EXPECT_EQ(
-      Run({"SET", "k", "8", "EX", "10"}),
-      "-ERR SET's EX option is not supported: dskv keys have no TTLs\r\n");
-  EXPECT_EQ(
-      Run({"SET", "k", "8", "px", "10"}),
-      "-ERR SET's PX option is not supported: dskv keys have no TTLs\r\n");
   EXPECT_EQ(Value("strings/k"), "7");
   EXPECT_EQ(Run({"SETNX", "k", "9"}), Int(0));
   EXPECT_EQ(Run({"SETNX", "fresh", "9"}), Int(1));
