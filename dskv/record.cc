@@ -87,9 +87,10 @@ Record* Record::NewPutInSlab(void* memory, std::string_view member,
 }
 
 Record* Record::NewUnfilledPutInSlab(void* memory, std::string_view member,
-                                     std::size_t value_size) {
+                                     std::size_t value_size,
+                                     std::int64_t deadline_ms) {
   return Construct(memory, kSlabBit, kPut, member, value_size, nullptr,
-                   kNoDeadline);
+                   deadline_ms);
 }
 
 Record* Record::NewTombstoneInSlab(void* memory, std::string_view member) {
@@ -101,9 +102,9 @@ Record* Record::NewPut(std::string_view member, std::string_view value,
   return New(kPut, member, value.size(), value.data(), deadline_ms);
 }
 
-Record* Record::NewUnfilledPut(std::string_view member,
-                               std::size_t value_size) {
-  return New(kPut, member, value_size, nullptr, kNoDeadline);
+Record* Record::NewUnfilledPut(std::string_view member, std::size_t value_size,
+                               std::int64_t deadline_ms) {
+  return New(kPut, member, value_size, nullptr, deadline_ms);
 }
 
 Record* Record::NewTombstone(std::string_view member) {

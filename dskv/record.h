@@ -63,10 +63,11 @@ class Record {
   // As NewPut and NewPutInSlab, but the value's `value_size` bytes are left
   // for the caller to write, through value_to_fill(), before anyone else
   // sees the record.
-  static Record* NewUnfilledPut(std::string_view member,
-                                std::size_t value_size);
+  static Record* NewUnfilledPut(std::string_view member, std::size_t value_size,
+                                std::int64_t deadline_ms);
   static Record* NewUnfilledPutInSlab(void* memory, std::string_view member,
-                                      std::size_t value_size);
+                                      std::size_t value_size,
+                                      std::int64_t deadline_ms);
 
   Record(const Record&) = delete;
   Record& operator=(const Record&) = delete;

@@ -170,11 +170,15 @@ Record* RecordSlab::NewPut(std::string_view member, std::string_view value,
 }
 
 Record* RecordSlab::NewUnfilledPut(std::string_view member,
-                                   std::size_t value_size) {
-  const std::size_t size = Record::AllocationSize(member.size(), value_size);
-  if (size > kMaxSize) return Record::NewUnfilledPut(member, value_size);
-  return Record::NewUnfilledPutInSlab(heap_->Allocate(size), member,
-                                      value_size);
+                                   std::size_t value_size,
+                                   std::int64_t deadline_ms) {
+  const std::size_t size =
+      Record::AllocationSize(member.size(), value_size, deadline_ms);
+  if (size > kMaxSize) {
+    return Record::NewUnfilledPut(member, value_size, deadline_ms);
+  }
+  return Record::NewUnfilledPutInSlab(heap_->Allocate(size), member, value_size,
+                                      deadline_ms);
 }
 
 Record* RecordSlab::NewTombstone(std::string_view member) {

@@ -44,7 +44,8 @@ class RecordSlab {
   Record* NewTombstone(std::string_view member);
   // As NewPut, with the value left for the caller to write
   // (Record::NewUnfilledPut).
-  Record* NewUnfilledPut(std::string_view member, std::size_t value_size);
+  Record* NewUnfilledPut(std::string_view member, std::size_t value_size,
+                         std::int64_t deadline_ms = Record::kNoDeadline);
 
   // Gives back the `size` bytes of memory of `record`, a Record of some
   // slab's whose last reference is gone. Called by Record::Unref.

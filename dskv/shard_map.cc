@@ -445,12 +445,13 @@ absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
 
 absl::StatusOr<bool> ShardMap::PutFrom(
     KeyRef key, std::size_t size,
-    absl::FunctionRef<absl::Status(absl::Span<char>)> fill) {
+    absl::FunctionRef<absl::Status(absl::Span<char>)> fill,
+    std::int64_t deadline_ms) {
   // Not worth filling (a slow upload, say) if it cannot be placed. A Close
   // while `fill` runs is found by PlaceRecord.
   if (closed_.load(std::memory_order_relaxed)) return ClosedError();
   // Filled before any lock: `fill` may take as long as it likes.
-  RecordRef record(slab_.NewUnfilledPut(key.member, size));
+  RecordRef record(slab_.NewUnfilledPut(key.member, size, deadline_ms));
   if (absl::Status s = fill(absl::Span<char>(record->value_to_fill(), size));
       !s.ok()) {
     return s;

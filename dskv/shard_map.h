@@ -214,9 +214,11 @@ class ShardMap {
   // Record, outside every lock, before it is placed. Returns whether the key
   // was new (held no value). If `fill` fails, returns its error and changes
   // nothing.
+  // It expires at `deadline_ms` unless that is Record::kNoDeadline.
   absl::StatusOr<bool> PutFrom(
       KeyRef key, std::size_t size,
-      absl::FunctionRef<absl::Status(absl::Span<char>)> fill);
+      absl::FunctionRef<absl::Status(absl::Span<char>)> fill,
+      std::int64_t deadline_ms = Record::kNoDeadline);
 
   // As Put, unless `key` already holds exactly `value`: then nothing changes
   // and nothing is marked dirty. Returns whether it stored `value`.

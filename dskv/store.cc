@@ -344,9 +344,21 @@ absl::StatusOr<std::optional<std::chrono::milliseconds>> Store::Ttl(
 absl::StatusOr<bool> Store::PutFrom(
     std::string_view key, std::size_t size,
     absl::FunctionRef<absl::Status(absl::Span<char>)> fill) {
+  return PutFrom(key, size, fill, PutOptions());
+}
+
+absl::StatusOr<bool> Store::PutFrom(
+    std::string_view key, std::size_t size,
+    absl::FunctionRef<absl::Status(absl::Span<char>)> fill,
+    const PutOptions& options) {
+  if (absl::Status s = ValidateTtl(options.ttl); !s.ok()) return s;
   absl::StatusOr<KeyRef> ref = impl_->StartWrite(key, size);
   if (!ref.ok()) return ref.status();
-  absl::StatusOr<bool> created = impl_->map_.PutFrom(*ref, size, fill);
+  absl::StatusOr<bool> created =
+      options.ttl.count() == 0
+          ? impl_->map_.PutFrom(*ref, size, fill)
+          : impl_->map_.PutFrom(*ref, size, fill,
+                                impl_->DeadlineAfter(options.ttl));
   if (!created.ok()) return created.status();
   if (absl::Status s = impl_->AfterWrite(absl::OkStatus()); !s.ok()) return s;
   return created;

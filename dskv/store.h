@@ -421,6 +421,14 @@ class Store {
   absl::StatusOr<bool> PutFrom(
       std::string_view key, std::size_t size,
       absl::FunctionRef<absl::Status(absl::Span<char>)> fill);
+  // As PutFrom, with `options` (a value that expires, PutOptions::ttl). The
+  // ttl counts from the call, not from when `fill` returns.
+  //
+  // Errors: as PutFrom; InvalidArgument if the ttl is negative.
+  absl::StatusOr<bool> PutFrom(
+      std::string_view key, std::size_t size,
+      absl::FunctionRef<absl::Status(absl::Span<char>)> fill,
+      const PutOptions& options);
 
   // Stores `value` in `collection` under the member its content names, and
   // returns that member: the XXH3-128 hash of `value`, as 32 lower-case hex

@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "base/hex_digest.h"
 #include "dskv/key.h"
@@ -14,6 +18,21 @@
 
 namespace dskv::tool {
 namespace {
+
+// ?ttl=SECONDS: a positive whole number of seconds.
+absl::StatusOr<std::chrono::milliseconds> ParseTtl(std::string_view text) {
+  std::int64_t seconds = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data(), end, seconds);
+  constexpr std::int64_t kMaxSeconds =
+      std::numeric_limits<std::int64_t>::max() / 1000;
+  if (text.empty() || ec != std::errc() || stop != end || seconds <= 0 ||
+      seconds > kMaxSeconds) {
+    return absl::InvalidArgumentError(
+        fmt::format("?ttl={:?}: the ttl is seconds, a positive integer", text));
+  }
+  return std::chrono::seconds(seconds);
+}
 
 // The status an error of the store answers with.
 int StatusFor(const absl::Status& status) {
@@ -166,12 +185,16 @@ ApiResponse HttpApi::Route(const ApiRequest& request, const HttpTarget& target,
                        (target.kind == Kind::kKey &&
                         (target.Has("list") || target.Has("values")));
   if (listing && read) return head_if(List(target));
+  const bool put_key = target.kind == Kind::kKey && method == "PUT";
   for (const auto& [name, value] : target.query) {
-    // A misspelt ?sync must not pass for a durable write.
-    if (name != "sync" && !(listing && (name == "list" || name == "values"))) {
+    // A misspelt ?sync must not pass for a durable write, nor a misspelt
+    // ?ttl for a value that expires.
+    if (name != "sync" && !(put_key && name == "ttl") &&
+        !(listing && (name == "list" || name == "values"))) {
       return TextResponse(
           400, fmt::format("query parameter {:?}: only a listing (GET with "
-                           "?list or ?values) takes parameters besides ?sync",
+                           "?list or ?values) takes parameters besides ?sync, "
+                           "and a PUT of a key ?ttl",
                            name));
     }
   }
@@ -201,7 +224,19 @@ ApiResponse HttpApi::Route(const ApiRequest& request, const HttpTarget& target,
   if (listing) return MethodNotAllowed(method, "GET, HEAD");
   const std::string key = target.collection + "/" + target.member;
   if (read) return Get(request, key, method == "HEAD");
-  if (method == "PUT") return Put(request, key, sync, body);
+  if (method == "PUT") {
+    PutOptions options;
+    if (const std::optional<std::string_view> ttl = target.Value("ttl")) {
+      absl::StatusOr<std::chrono::milliseconds> parsed = ParseTtl(*ttl);
+      if (!parsed.ok()) return ErrorResponse(parsed.status());
+      options.ttl = *parsed;
+    } else if (target.Has("ttl")) {
+      return TextResponse(400,
+                          "?ttl needs a value: seconds, a positive "
+                          "integer");
+    }
+    return Put(request, key, options, sync, body);
+  }
   if (method == "DELETE") return Delete(key, sync);
   return MethodNotAllowed(method, "GET, HEAD, PUT, DELETE");
 }
@@ -259,16 +294,22 @@ ApiResponse HttpApi::Get(const ApiRequest& request, const std::string& key,
 }
 
 ApiResponse HttpApi::Put(const ApiRequest& request, const std::string& key,
-                         bool sync, BodySource& body) {
+                         const PutOptions& options, bool sync,
+                         BodySource& body) {
   absl::StatusOr<bool> created;
   if (request.chunked) {
     // Of unknown size: read whole first, then copied in.
     absl::StatusOr<std::string> value = body.ReadAll(options_.max_value_size);
     if (!value.ok()) return ErrorResponse(value.status());
-    created = store_.PutFrom(key, value->size(), [&](absl::Span<char> out) {
-      if (!value->empty()) std::memcpy(out.data(), value->data(), out.size());
-      return absl::OkStatus();
-    });
+    created = store_.PutFrom(
+        key, value->size(),
+        [&](absl::Span<char> out) {
+          if (!value->empty()) {
+            std::memcpy(out.data(), value->data(), out.size());
+          }
+          return absl::OkStatus();
+        },
+        options);
   } else {
     const std::uint64_t size = request.content_length.value_or(0);
     if (absl::Status s =
@@ -277,7 +318,8 @@ ApiResponse HttpApi::Put(const ApiRequest& request, const std::string& key,
       return ErrorResponse(s);
     }
     created = store_.PutFrom(
-        key, size, [&](absl::Span<char> out) { return body.ReadInto(out); });
+        key, size, [&](absl::Span<char> out) { return body.ReadInto(out); },
+        options);
   }
   if (!created.ok()) return ErrorResponse(created.status());
   if (absl::Status s = SyncIf(sync); !s.ok()) return ErrorResponse(s);

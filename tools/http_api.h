@@ -88,8 +88,8 @@ class HttpApi {
                     BodySource& body);
   ApiResponse Get(const ApiRequest& request, const std::string& key,
                   bool headers_only);
-  ApiResponse Put(const ApiRequest& request, const std::string& key, bool sync,
-                  BodySource& body);
+  ApiResponse Put(const ApiRequest& request, const std::string& key,
+                  const PutOptions& options, bool sync, BodySource& body);
   ApiResponse Delete(const std::string& key, bool sync);
   ApiResponse List(const HttpTarget& target);
   ApiResponse DeleteAll(const std::string& collection, bool sync);

@@ -5,6 +5,7 @@
 
 #include "tools/http_api.h"
 
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "dskv/store.h"
 #include "gtest/gtest.h"
+#include "tests/fake_clock.h"
 #include "tests/temp_dir.h"
 #include "tools/http_batch.h"
 #include "tools/http_listing.h"
@@ -57,8 +59,10 @@ class HttpApiTest : public TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();
+    Options options;
+    options.clock = &clock_;
     absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open(dir() + "/store");
+        Store::Open(dir() + "/store", options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
@@ -124,9 +128,38 @@ class HttpApiTest : public TempDirTest {
     return keys;
   }
 
+  dskv_test::FakeClock clock_;  // Outlives the store, which reads it.
   std::unique_ptr<Store> store_;
   int last_reads_ = 0;
 };
+
+TEST_F(HttpApiTest, PutWithATtlExpires) {
+  EXPECT_EQ(Call("PUT", "/s/k?ttl=10", "v").status, 201);
+  absl::StatusOr<std::optional<std::chrono::milliseconds>> left =
+      store_->Ttl("s/k");
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(*left, std::chrono::milliseconds(10'000));
+  EXPECT_EQ(Call("GET", "/s/k").status, 200);
+  clock_.Advance(std::chrono::seconds(10));
+  EXPECT_EQ(Call("GET", "/s/k").status, 404);
+  // A PUT over an expired key creates it; one without ?ttl clears it.
+  EXPECT_EQ(Call("PUT", "/s/k?sync&ttl=5", "w").status, 201);
+  EXPECT_EQ(Call("PUT", "/s/k", "x").status, 204);
+  left = store_->Ttl("s/k");
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(*left, std::nullopt);
+
+  for (const char* bad : {"/s/k?ttl=0", "/s/k?ttl=-1", "/s/k?ttl=soon",
+                          "/s/k?ttl=1.5", "/s/k?ttl", "/s/k?ttl="}) {
+    SCOPED_TRACE(bad);
+    const ApiResponse r = Call("PUT", bad, "y");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.text.find("ttl"), std::string::npos) << r.text;
+  }
+  EXPECT_EQ(Call("GET", "/s/k?ttl=5").status, 400);  // Only a PUT takes it.
+  EXPECT_EQ(Call("DELETE", "/s/k?ttl=5").status, 400);
+  EXPECT_EQ(store_->Get("s/k").value_or(""), "x");
+}
 
 TEST_F(HttpApiTest, ListIsMinikeyvalueShaped) {
   for (const char* m : {"k1", "k2", "k10", "other"})
