@@ -812,12 +812,7 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
     std::vector<std::size_t> frozen;
     // Close sets it under walk_mu_.
     if (closed_.load(std::memory_order_relaxed)) status = ClosedError();
-    for (std::size_t i = 0; i < shard_count() && status.ok(); ++i) {
-      if (!locked[i]) continue;
-      std::unique_lock lock(shards_[i].mu);
-      shards_[i].frozen = true;
-      frozen.push_back(i);
-    }
+    if (status.ok()) frozen = Freeze(locked);
     for (std::size_t i = 0; i < conditions.size() && status.ok(); ++i) {
       const BatchCondition& condition = conditions[i];
       Shard& shard = ShardFor(condition_hashes[i]);
@@ -888,15 +883,7 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
       begin = end;
     }
     if (status.ok()) batches_since_drain_ = true;
-    for (std::size_t i : frozen) {
-      std::unique_lock lock(shards_[i].mu);
-      shards_[i].frozen = false;
-    }
-    {
-      std::lock_guard wait(batch_wait_mu_);
-      ++batch_epoch_;
-    }
-    batch_done_.notify_all();
+    Thaw(frozen);
   }
   replaced.clear();
   // The orders of emptied collections: only the map's references are left
@@ -909,6 +896,56 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
   }
   if (status.ok() && !ops.empty()) NoteChange();
   return status;
+}
+
+std::vector<std::size_t> ShardMap::Freeze(const std::vector<bool>& shards) {
+  std::vector<std::size_t> frozen;
+  for (std::size_t i = 0; i < shard_count(); ++i) {
+    if (!shards[i]) continue;
+    std::unique_lock lock(shards_[i].mu);
+    shards_[i].frozen = true;
+    frozen.push_back(i);
+  }
+  return frozen;
+}
+
+void ShardMap::Thaw(const std::vector<std::size_t>& frozen) {
+  for (std::size_t i : frozen) {
+    std::unique_lock lock(shards_[i].mu);
+    shards_[i].frozen = false;
+  }
+  {
+    std::lock_guard wait(batch_wait_mu_);
+    ++batch_epoch_;
+  }
+  batch_done_.notify_all();
+}
+
+absl::StatusOr<ShardMap::Snapshot> ShardMap::TakeSnapshot() {
+  Snapshot snapshot;
+  std::unique_lock batch(batch_mu_);
+  std::lock_guard walk(walk_mu_);
+  if (closed_.load(std::memory_order_relaxed)) return ClosedError();
+  // As a batch freezes its shards, but all of them: no write lands while
+  // the walk goes on, so the snapshot is of one instant.
+  const std::vector<std::size_t> frozen =
+      Freeze(std::vector<bool>(shard_count(), true));
+  const std::int64_t now_ms = NowMs();
+  for (std::size_t i = 0; i < shard_count(); ++i) {
+    const Shard& shard = shards_[i];
+    std::shared_lock lock(shard.mu);
+    for (const auto& [name, collection] : shard.collections) {
+      if (collection->live == 0) continue;
+      Records* records = nullptr;
+      for (const Record* record : collection->members) {
+        if (record->is_tombstone() || record->ExpiredAt(now_ms)) continue;
+        if (records == nullptr) records = &snapshot[name];
+        records->push_back(RecordRef::Share(record));
+      }
+    }
+  }
+  Thaw(frozen);
+  return snapshot;
 }
 
 void ShardMap::Close() {

@@ -312,6 +312,15 @@ class ShardMap {
   // Works after Close.
   Records CopyCollection(std::string_view collection) const;
 
+  // Every live Record (neither a tombstone nor expired), by collection, at
+  // one instant: writes and reads wait while it walks the shards (a
+  // reference taken per key, nothing copied), so it holds all of a batch
+  // or none of it, and of single-key writes those that completed before
+  // some instant and none after. FailedPrecondition once closed.
+  using Snapshot =
+      absl::flat_hash_map<std::string, Records, StringHash, StringEq>;
+  absl::StatusOr<Snapshot> TakeSnapshot();
+
   // Keeps Apply and DeleteAll from changing the map while held, so that
   // several Drain and CopyCollection calls see the map at one instant as far
   // as changes to more than one key go.
@@ -451,6 +460,12 @@ class ShardMap {
   std::unique_ptr<Collection> RemoveCollection(Shard& shard,
                                                std::string_view name,
                                                std::size_t hash);
+
+  // Freezes the shards whose index is set in `shards` (see Apply): their
+  // single-key calls wait until Thaw. Returns the indexes frozen. The
+  // caller holds batch_mu_ exclusively and walk_mu_.
+  std::vector<std::size_t> Freeze(const std::vector<bool>& shards);
+  void Thaw(const std::vector<std::size_t>& frozen);
 
   // Lets a single-key call into `shard`, whose mu `lock` holds: waits until
   // no batch has the shard frozen (see Apply), `lock` holding it again on

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "base/hex_digest.h"
+#include "dskv/checkpoint.h"
 #include "dskv/counter.h"
 #include "dskv/errors.h"
 #include "dskv/janitor.h"
@@ -42,8 +43,9 @@ absl::Status ValidateTtl(std::chrono::milliseconds ttl) {
 
 class Store::Impl {
  public:
-  Impl(Options options, std::unique_ptr<DirectoryLock> lock)
+  Impl(Options options, std::unique_ptr<DirectoryLock> lock, FileSystem* fs)
       : lock_(std::move(lock)),
+        fs_(fs),
         options_(options),
         // Within a quarter of the limit the janitor holds writers to.
         map_(options.clock != nullptr ? *options.clock : Clock::Real(),
@@ -53,6 +55,7 @@ class Store::Impl {
   // Declared first so that it is released last, after the janitor stopped.
   // Null if read-only.
   std::unique_ptr<DirectoryLock> lock_;
+  FileSystem* const fs_;  // The store's, for checkpoints too.
   const Options options_;
   ShardMap map_;
   LoadReport load_report_;            // Its files moved to the janitor.
@@ -155,7 +158,7 @@ absl::StatusOr<std::unique_ptr<Store>> StoreOpener::Open(
     lock = *std::move(locked);
   }
 
-  auto impl = std::make_unique<Store::Impl>(options, std::move(lock));
+  auto impl = std::make_unique<Store::Impl>(options, std::move(lock), fs);
   LoadOptions load;
   load.salvage = options.salvage;
   load.read_only = options.read_only;
@@ -502,6 +505,13 @@ absl::Status Store::Flush() {
   if (impl_->closing_.load(std::memory_order_acquire)) return ClosedError();
   if (impl_->janitor_ == nullptr) return absl::OkStatus();  // Read-only.
   return impl_->janitor_->WaitDurable();
+}
+
+absl::Status Store::Checkpoint(const std::string& dir) {
+  if (impl_->closing_.load(std::memory_order_acquire)) return ClosedError();
+  absl::StatusOr<ShardMap::Snapshot> snapshot = impl_->map_.TakeSnapshot();
+  if (!snapshot.ok()) return snapshot.status();
+  return WriteCheckpoint(*impl_->fs_, *std::move(snapshot), dir).status();
 }
 
 absl::Status Store::Compact() {

@@ -518,6 +518,30 @@ class Store {
   // durability (the changes stay in memory and are retried).
   absl::Status Flush();
 
+  // Writes a complete copy of the store as it is at one instant to the new
+  // directory `dir`, while other calls go on: an online backup (Redis's
+  // BGSAVE, RocksDB's checkpoints). Store::Open opens the copy like any
+  // store, and `dskv verify` checks it. The instant: every change that
+  // completed before it, none after, and of a WriteBatch all or nothing.
+  // Reads and writes wait while the store takes a reference to each key
+  // (no copy of a value; about 50 ms per million keys on a 2-core VM); the
+  // files are then written from those references, compacted, on every
+  // core, while the store goes on (docs/recovery.md has the numbers).
+  // Values replaced meanwhile stay in memory until their collection is
+  // written: up to a copy of the data, under a heavy overwrite load. The
+  // files are written and synced in a temporary directory beside `dir`
+  // ("<dir>.checkpoint-<pid>", removed on failure), which is then renamed
+  // to `dir`: `dir` appears whole or not at all.
+  // Expired keys are left out; deadlines are kept. The copy is made from
+  // memory, so it holds changes not yet written to the store's own files
+  // too; collection files are never hard-linked, as they are appended to
+  // in place and a link would change with them.
+  //
+  // Errors: InvalidArgument if `dir` is empty; AlreadyExists if it exists;
+  // NotFound if its parent directory does not; FailedPrecondition after
+  // Close; the file system's errors (nothing is left at `dir`).
+  absl::Status Checkpoint(const std::string& dir);
+
   // As Flush, and rewrites every collection's file from memory, leaving out
   // the records that later puts and deletes made dead. The janitor does this
   // on its own for files with much dead data (Options::compaction_*); this

@@ -42,6 +42,9 @@ Command VerifyCommand();
 Command RepairCommand();
 Command CompactCommand();
 
+// tools/checkpoint_command.cc
+Command CheckpointCommand();
+
 // tools/bench_command.cc
 Command BenchCommand();
 

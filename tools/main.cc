@@ -23,10 +23,11 @@ namespace dskv::tool {
 namespace {
 
 std::vector<Command> AllCommands() {
-  return {LsCommand(),     GetCommand(),       ScanCommand(),    PutCommand(),
-          DelCommand(),    DeleteAllCommand(), DumpCommand(),    LoadCommand(),
-          VerifyCommand(), RepairCommand(),    CompactCommand(), StatsCommand(),
-          BenchCommand(),  ServeCommand()};
+  return {LsCommand(),     GetCommand(),     ScanCommand(),
+          PutCommand(),    DelCommand(),     DeleteAllCommand(),
+          DumpCommand(),   LoadCommand(),    VerifyCommand(),
+          RepairCommand(), CompactCommand(), CheckpointCommand(),
+          StatsCommand(),  BenchCommand(),   ServeCommand()};
 }
 
 std::string MainUsage(const std::vector<Command>& commands) {

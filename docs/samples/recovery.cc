@@ -193,8 +193,33 @@ absl::Status Salvage(const std::string& path) {
   return (*opened)->Close();
 }
 
+// A backup of a store in use, and its restore.
+absl::Status Backup(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<dskv::Store>> opened = dskv::Store::Open(path);
+  if (!opened.ok()) return opened.status();
+  dskv::Store& store = **opened;
+  const std::string backup = path + ".backup";
+  // [START checkpoint]
+  // A copy of one instant, written while the store goes on serving.
+  if (absl::Status s = store.Checkpoint(backup); !s.ok()) return s;
+  // [END checkpoint]
+  if (absl::Status s = store.Close(); !s.ok()) return s;
+  // [START restore]
+  // Restoring is opening the copy (or moving it where the store was, with
+  // no process using either).
+  std::filesystem::remove_all(path);
+  std::filesystem::rename(backup, path);
+  absl::StatusOr<std::unique_ptr<dskv::Store>> restored =
+      dskv::Store::Open(path);
+  // [END restore]
+  if (!restored.ok()) return restored.status();
+  return Expect((*restored)->Get("s/k0").ok() && (*restored)->Get("h/x").ok(),
+                "the restored copy holds the store");
+}
+
 absl::Status Run(const std::string& path) {
   if (absl::Status s = WriteStore(path); !s.ok()) return s;
+  if (absl::Status s = Backup(path); !s.ok()) return s;
   if (absl::Status s = TornTail(path); !s.ok()) return s;
   if (absl::Status s = Damage(path); !s.ok()) return s;
   if (absl::Status s = OpenDamaged(path); !s.ok()) return s;

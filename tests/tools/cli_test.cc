@@ -21,8 +21,8 @@ namespace dskv_test {
 namespace {
 
 const std::vector<std::string> kCommands = {
-    "ls",   "get",    "scan",   "put",     "del",   "delete-all", "dump",
-    "load", "verify", "repair", "compact", "stats", "bench"};
+    "ls",   "get",    "scan",   "put",     "del",        "delete-all", "dump",
+    "load", "verify", "repair", "compact", "checkpoint", "stats",      "bench"};
 
 bool Contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
@@ -497,6 +497,30 @@ TEST_F(CliTest, CompactShrinksFilesAndReportsBothSizes) {
                                     std::to_string(after) + " bytes"))
       << run;
   EXPECT_EQ(RunDskv({"get", store(), "c/k"}).out, std::string(1000, 't'));
+}
+
+TEST_F(CliTest, CheckpointWritesACopyThatVerifies) {
+  {
+    std::unique_ptr<dskv::Store> s = OpenStore();
+    ASSERT_NE(s, nullptr);
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_TRUE(s->Put("c/k" + std::to_string(i), "v").ok());
+      ASSERT_TRUE(s->Put("d/k" + std::to_string(i), "w").ok());
+    }
+    ASSERT_TRUE(s->Close().ok());
+  }
+  const std::string copy = dir() + "/copy";
+  ToolRun run = RunDskv({"checkpoint", "--json", store(), copy});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(run.out, "{\"store\":\"" + store() + "\",\"checkpoint\":\"" + copy +
+                         "\",\"keys\":100,\"collections\":2}\n");
+  run = RunDskv({"verify", copy});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(RunDskv({"get", copy, "d/k7"}).out, "w");
+  // Never over an existing directory.
+  run = RunDskv({"checkpoint", store(), copy});
+  EXPECT_NE(run.exit_code, 0) << run;
+  EXPECT_TRUE(Contains(run.err, "exists")) << run;
 }
 
 TEST_F(CliTest, BenchRunsTheConcurrencyBenchmark) {
