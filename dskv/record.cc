@@ -29,10 +29,7 @@ Record* Record::Construct(void* memory, std::uint32_t flags, std::uint8_t type,
   // Keys are validated before they get here (ParseKey, the file reader).
   if (member.empty() || member.size() > format::kMaxMemberSize) std::abort();
   const bool expiring = deadline_ms != kNoDeadline;
-  if (expiring) {
-    flags |= kExpiringBit;
-    value_size += format::kDeadlineSize;
-  }
+  if (expiring) value_size += format::kDeadlineSize;
   Record* record = new (memory) Record(1 | flags);
   char* header = reinterpret_cast<char*>(memory) + sizeof(Record);
   EncodeFixed(static_cast<std::uint16_t>(member.size() - 1),
@@ -40,10 +37,11 @@ Record* Record::Construct(void* memory, std::uint32_t flags, std::uint8_t type,
   std::size_t header_size = kShortHeaderSize;
   if (type == static_cast<std::uint8_t>(format::RecordType::kDelete)) {
     header[kSizeByteOffset] = static_cast<char>(kTombstoneByte);
-  } else if (HeaderSize(value_size) == kShortHeaderSize) {
+  } else if (HeaderSize(value_size, deadline_ms) == kShortHeaderSize) {
     header[kSizeByteOffset] = static_cast<char>(value_size);
   } else {
-    header[kSizeByteOffset] = static_cast<char>(kLongValueByte);
+    header[kSizeByteOffset] =
+        static_cast<char>(expiring ? kExpiringByte : kLongValueByte);
     EncodeFixed(static_cast<std::uint64_t>(value_size),
                 header + kValueSizeOffset);
     header_size = kLongHeaderSize;

@@ -4,12 +4,14 @@
 //
 // Layout: the state word (reference count and flags), the member's size
 // less one (2 bytes: members are 1 to 2^16 bytes), a byte that is the
-// value's size if it is below kTombstoneByte, marks a tombstone, or
-// (kLongValueByte) says that the value's size follows in 8 bytes; then the
-// member and the stored value: the value itself, or for a record that
-// expires (a flag of the state word), its deadline (format::kDeadlineSize
-// bytes, as the file holds it) and then the value. The sizes count the
-// stored value. A small record's header is 7 bytes where a file
+// value's size if it is below kExpiringByte, marks a tombstone, or says
+// that the value's size follows in 8 bytes (kLongValueByte, and
+// kExpiringByte for a record that expires); then the member and the stored
+// value: the value itself, or for a record that expires, its deadline
+// (format::kDeadlineSize bytes, as the file holds it) and then the value.
+// The sizes count the stored value. That a record expires is in the byte
+// every read looks at anyway, so records without a deadline pay nothing
+// for the feature. A small record's header is 7 bytes where a file
 // record's body header is 13: in memory, where a store of small values
 // spends most of its bytes, the difference is a size class. The janitor
 // encodes the file record (fields()) as it writes.
@@ -46,7 +48,8 @@ class Record {
                                     std::size_t value_size,
                                     std::int64_t deadline_ms = kNoDeadline) {
     const std::size_t stored = StoredSize(value_size, deadline_ms);
-    return sizeof(Record) + HeaderSize(stored) + member_size + stored;
+    return sizeof(Record) + HeaderSize(stored, deadline_ms) + member_size +
+           stored;
   }
   // A new put record with one reference in `memory`, AllocationSize bytes
   // carved from a RecordArena chunk (dskv/record_arena.h): its last Unref
@@ -85,9 +88,7 @@ class Record {
   // Whether the record has a deadline, and the deadline (kNoDeadline if
   // not). The record reads as absent from its deadline on: whoever reads
   // it must check (ShardMap does).
-  bool expiring() const {
-    return (state_.load(std::memory_order_relaxed) & kExpiringBit) != 0;
-  }
+  bool expiring() const { return size_byte() == kExpiringByte; }
   std::int64_t deadline_ms() const {
     return expiring() ? format::SplitExpiringValue(stored_value()).deadline_ms
                       : kNoDeadline;
@@ -186,16 +187,15 @@ class Record {
   }
 
  private:
-  // The reference count and six flags share one word so that a record's
+  // The reference count and five flags share one word so that a record's
   // header is 4 bytes: small records then fit malloc's next-smaller size
-  // class. 2^26 references are more than any program holds.
+  // class. 2^27 references are more than any program holds.
   static constexpr std::uint32_t kPendingBit = 0x80000000u;
   static constexpr std::uint32_t kArenaBit = 0x40000000u;  // RecordArena's.
   static constexpr std::uint32_t kIndexedBit = 0x20000000u;
   static constexpr std::uint32_t kListedBit = 0x10000000u;
-  static constexpr std::uint32_t kSlabBit = 0x08000000u;      // RecordSlab's.
-  static constexpr std::uint32_t kExpiringBit = 0x04000000u;  // Never changes.
-  static constexpr std::uint32_t kRefMask = 0x03FFFFFFu;
+  static constexpr std::uint32_t kSlabBit = 0x08000000u;  // RecordSlab's.
+  static constexpr std::uint32_t kRefMask = 0x07FFFFFFu;
 
   // The header after the state word; see the layout above.
   static constexpr std::size_t kMemberSizeOffset = 0;
@@ -203,14 +203,21 @@ class Record {
   static constexpr std::size_t kValueSizeOffset = 3;
   static constexpr std::size_t kShortHeaderSize = 3;
   static constexpr std::size_t kLongHeaderSize = kValueSizeOffset + 8;
+  static constexpr std::uint8_t kExpiringByte = 0xFD;
   static constexpr std::uint8_t kTombstoneByte = 0xFE;
   static constexpr std::uint8_t kLongValueByte = 0xFF;
 
-  static std::size_t HeaderSize(std::size_t value_size) {
-    return value_size < kTombstoneByte ? kShortHeaderSize : kLongHeaderSize;
+  // The header of a put whose stored value is `stored_size` bytes.
+  static std::size_t HeaderSize(std::size_t stored_size,
+                                std::int64_t deadline_ms) {
+    return stored_size < kExpiringByte && deadline_ms == kNoDeadline
+               ? kShortHeaderSize
+               : kLongHeaderSize;
   }
   static std::size_t HeaderSizeOf(std::uint8_t size_byte) {
-    return size_byte == kLongValueByte ? kLongHeaderSize : kShortHeaderSize;
+    return size_byte == kLongValueByte || size_byte == kExpiringByte
+               ? kLongHeaderSize
+               : kShortHeaderSize;
   }
   // The size of the stored value of a put with a value of `value_size`.
   static std::size_t StoredSize(std::size_t value_size,
@@ -248,7 +255,7 @@ class Record {
             ValueSizeOf(size_byte)};
   }
   std::size_t ValueSizeOf(std::uint8_t size_byte) const {
-    if (size_byte < kTombstoneByte) return size_byte;
+    if (size_byte < kExpiringByte) return size_byte;
     if (size_byte == kTombstoneByte) return 0;
     return static_cast<std::size_t>(
         DecodeFixed<std::uint64_t>(header() + kValueSizeOffset));

@@ -66,9 +66,8 @@ void ShardMap::Count(Shard& shard, Collection& collection, const Record* record,
   }
 }
 
-void ShardMap::NoteDeadline(Shard& shard, const Collection& collection,
-                            const Record* record, int sign) {
-  if (!record->expiring()) return;
+void ShardMap::IndexDeadline(Shard& shard, const Collection& collection,
+                             const Record* record, int sign) {
   if (sign > 0) {
     shard.expiry.Add(record->deadline_ms(), collection.name, record->member());
   } else {

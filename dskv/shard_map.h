@@ -553,9 +553,14 @@ class ShardMap {
   static void Count(Shard& shard, Collection& collection, const Record* record,
                     int sign);
   // Adds `record`, if it has a deadline, to `shard`'s ExpiryIndex (`sign`
-  // +1) or removes it (-1), as it enters or leaves `collection`.
+  // +1) or removes it (-1), as it enters or leaves `collection`. Inline:
+  // every write passes here, and most Records have no deadline.
   static void NoteDeadline(Shard& shard, const Collection& collection,
-                           const Record* record, int sign);
+                           const Record* record, int sign) {
+    if (record->expiring()) IndexDeadline(shard, collection, record, sign);
+  }
+  static void IndexDeadline(Shard& shard, const Collection& collection,
+                            const Record* record, int sign);
 
   // Adds `bytes` to the unwritten bytes of `shard`, whose lock the caller
   // holds exclusively.
