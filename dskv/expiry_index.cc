@@ -1,7 +1,5 @@
 #include "dskv/expiry_index.h"
 
-#include <iterator>
-
 namespace dskv {
 
 void ExpiryIndex::Add(std::int64_t deadline_ms, std::string_view collection,
@@ -14,12 +12,6 @@ void ExpiryIndex::Remove(std::int64_t deadline_ms, std::string_view collection,
                          std::string_view member) {
   entries_.erase(
       Entry{deadline_ms, std::string(collection), std::string(member)});
-}
-
-void ExpiryIndex::RemoveCollection(std::string_view collection) {
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    it = it->collection == collection ? entries_.erase(it) : std::next(it);
-  }
 }
 
 std::optional<std::int64_t> ExpiryIndex::Next() const {

@@ -28,10 +28,6 @@ class ExpiryIndex {
   // Forgets the entry Add made with these arguments, if it is there.
   void Remove(std::int64_t deadline_ms, std::string_view collection,
               std::string_view member);
-  // Forgets every entry of `collection` (DeleteAll), in a walk over the
-  // index.
-  void RemoveCollection(std::string_view collection);
-
   // The earliest deadline, if any.
   std::optional<std::int64_t> Next() const;
 

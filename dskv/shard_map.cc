@@ -387,19 +387,6 @@ std::uint64_t ShardMap::RemoveExpired() {
   return removed;
 }
 
-std::optional<std::int64_t> ShardMap::NextDeadline() const {
-  std::optional<std::int64_t> earliest;
-  for (std::size_t i = 0; i < shard_count(); ++i) {
-    const Shard& shard = shards_[i];
-    std::shared_lock lock(shard.mu);
-    const std::optional<std::int64_t> next = shard.expiry.Next();
-    if (next.has_value() && (!earliest.has_value() || *next < *earliest)) {
-      earliest = next;
-    }
-  }
-  return earliest;
-}
-
 absl::StatusOr<bool> ShardMap::PutIfChanged(KeyRef key,
                                             std::string_view value) {
   return Write(key, value, /*unless_equal=*/true);

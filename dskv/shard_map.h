@@ -204,9 +204,6 @@ class ShardMap {
   // proportion to what expired. Returns how many keys it removed.
   std::uint64_t RemoveExpired();
 
-  // The earliest deadline of a key, if any key has one; it may have passed.
-  std::optional<std::int64_t> NextDeadline() const;
-
   // Milliseconds since the Unix epoch, by the map's clock.
   std::int64_t NowMs() const;
 
@@ -609,13 +606,13 @@ class ShardMap {
   // Set by Close, for the operations that have no shard to ask first.
   std::atomic<bool> closed_{false};
 
-  // Keys RemoveExpired removed.
-  std::atomic<std::uint64_t> expired_keys_{0};
   // The published unwritten bytes; may dip below zero between drains.
   std::atomic<std::int64_t> unwritten_bytes_{0};
   // steady_clock nanoseconds of the first change since the last Drain; 0 if
   // none.
   std::atomic<std::int64_t> first_change_ns_{0};
+  // Keys RemoveExpired removed.
+  std::atomic<std::uint64_t> expired_keys_{0};
 };
 
 template <typename Lock>
