@@ -2,16 +2,17 @@
 
 namespace dskv {
 
-void ExpiryIndex::Add(std::int64_t deadline_ms, std::string_view collection,
+bool ExpiryIndex::Add(std::int64_t deadline_ms, std::string_view collection,
                       std::string_view member) {
-  entries_.insert(
-      Entry{deadline_ms, std::string(collection), std::string(member)});
+  return entries_
+      .insert(Entry{deadline_ms, std::string(collection), std::string(member)})
+      .second;
 }
 
-void ExpiryIndex::Remove(std::int64_t deadline_ms, std::string_view collection,
+bool ExpiryIndex::Remove(std::int64_t deadline_ms, std::string_view collection,
                          std::string_view member) {
-  entries_.erase(
-      Entry{deadline_ms, std::string(collection), std::string(member)});
+  return entries_.erase(Entry{deadline_ms, std::string(collection),
+                              std::string(member)}) > 0;
 }
 
 std::optional<std::int64_t> ExpiryIndex::Next() const {

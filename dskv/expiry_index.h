@@ -23,10 +23,12 @@ namespace dskv {
 class ExpiryIndex {
  public:
   // Notes that member `member` of `collection` expires at `deadline_ms`.
-  void Add(std::int64_t deadline_ms, std::string_view collection,
+  // Returns whether the entry is new.
+  bool Add(std::int64_t deadline_ms, std::string_view collection,
            std::string_view member);
   // Forgets the entry Add made with these arguments, if it is there.
-  void Remove(std::int64_t deadline_ms, std::string_view collection,
+  // Returns whether it was.
+  bool Remove(std::int64_t deadline_ms, std::string_view collection,
               std::string_view member);
   // The earliest deadline, if any.
   std::optional<std::int64_t> Next() const;

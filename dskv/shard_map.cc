@@ -68,12 +68,12 @@ void ShardMap::Count(Shard& shard, Collection& collection, const Record* record,
 
 void ShardMap::IndexDeadline(Shard& shard, const Collection& collection,
                              const Record* record, int sign) {
-  if (sign > 0) {
-    shard.expiry.Add(record->deadline_ms(), collection.name, record->member());
-  } else {
-    shard.expiry.Remove(record->deadline_ms(), collection.name,
-                        record->member());
-  }
+  const bool changed =
+      sign > 0 ? shard.expiry.Add(record->deadline_ms(), collection.name,
+                                  record->member())
+               : shard.expiry.Remove(record->deadline_ms(), collection.name,
+                                     record->member());
+  if (changed) indexed_deadlines_.fetch_add(sign, std::memory_order_relaxed);
 }
 
 void ShardMap::AddUnwritten(Shard& shard, std::int64_t bytes) {
@@ -352,6 +352,8 @@ std::int64_t ShardMap::NowMs() const {
 }
 
 std::uint64_t ShardMap::RemoveExpired() {
+  // A deadline indexed meanwhile is for the next call.
+  if (indexed_deadlines_.load(std::memory_order_relaxed) == 0) return 0;
   const std::int64_t now_ms = NowMs();
   std::uint64_t removed = 0;
   std::vector<RecordRef> replaced;  // Released after each shard's lock.
@@ -365,18 +367,26 @@ std::uint64_t ShardMap::RemoveExpired() {
     {
       std::unique_lock lock(shard.mu);
       if (!EnterShard(shard, lock).ok()) continue;  // Closed.
+      const std::size_t indexed = shard.expiry.size();
       shard.expiry.TakeDue(now_ms, [&](std::string_view collection,
                                        std::string_view member) {
         const KeyRef key{collection, member};
         const KeyHashes hashes = Hash(key);
         const Slot slot = Locate(shard, key, hashes);
-        // The entry is the current Record's: the index follows every
-        // replacement. Checked all the same, as cheap as it is.
-        if (slot.at == MemberTable::kMissing || !slot.expired) return;
+        // The entry is the current Record's (the index follows every
+        // replacement), so it expired by `now_ms`: judged by the same
+        // instant as the entry, whatever the clock says by now.
+        if (slot.at == MemberTable::kMissing) return;
+        const Record* record = slot.collection->members.Get(slot.at);
+        if (record->is_tombstone() || !record->ExpiredAt(now_ms)) return;
+        // Its entry is already taken: the tombstone's Replace finds none.
         replaced.push_back(Replace(shard, *slot.collection, slot.at,
                                    hashes.member, slab_.NewTombstone(member)));
         ++removed;
       });
+      indexed_deadlines_.fetch_sub(
+          static_cast<std::int64_t>(indexed - shard.expiry.size()),
+          std::memory_order_relaxed);
     }
     replaced.clear();
   }
@@ -734,9 +744,7 @@ std::unique_ptr<ShardMap::Collection> ShardMap::RemoveCollection(
   shard.bytes -= removed->bytes;
   if (!shard.expiry.empty()) {
     for (const Record* record : removed->members) {
-      if (record->expiring()) {
-        shard.expiry.Remove(record->deadline_ms(), name, record->member());
-      }
+      NoteDeadline(shard, *removed, record, -1);
     }
   }
   // The rewrite DeleteAll asks for writes none of them.

@@ -552,12 +552,12 @@ class ShardMap {
   // Adds `record`, if it has a deadline, to `shard`'s ExpiryIndex (`sign`
   // +1) or removes it (-1), as it enters or leaves `collection`. Inline:
   // every write passes here, and most Records have no deadline.
-  static void NoteDeadline(Shard& shard, const Collection& collection,
-                           const Record* record, int sign) {
+  void NoteDeadline(Shard& shard, const Collection& collection,
+                    const Record* record, int sign) {
     if (record->expiring()) IndexDeadline(shard, collection, record, sign);
   }
-  static void IndexDeadline(Shard& shard, const Collection& collection,
-                            const Record* record, int sign);
+  void IndexDeadline(Shard& shard, const Collection& collection,
+                     const Record* record, int sign);
 
   // Adds `bytes` to the unwritten bytes of `shard`, whose lock the caller
   // holds exclusively.
@@ -613,6 +613,11 @@ class ShardMap {
   std::atomic<std::int64_t> first_change_ns_{0};
   // Keys RemoveExpired removed.
   std::atomic<std::uint64_t> expired_keys_{0};
+  // Entries in the shards' ExpiryIndexes, kept by IndexDeadline (which only
+  // Records with a deadline reach): while it is 0, RemoveExpired, which
+  // every janitor pass and GetStats call, returns without visiting the
+  // shards.
+  std::atomic<std::int64_t> indexed_deadlines_{0};
 };
 
 template <typename Lock>
