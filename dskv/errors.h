@@ -8,10 +8,12 @@
 #include <fmt/format.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "dskv/key.h"
 
 namespace dskv {
@@ -50,6 +52,27 @@ inline absl::Status ConditionFailedError(std::size_t index,
   return absl::AbortedError(fmt::format(
       "WriteBatch condition {} does not hold: {} {}", index, QuoteForError(key),
       holds_value ? "holds another value" : "holds no value"));
+}
+
+// The payload that marks a MemoryLimitError, so that the servers can tell
+// it from their own ResourceExhausted errors (a request too large).
+inline constexpr char kMemoryLimitPayload[] = "type.dskv.dev/memory-limit";
+
+// A write refused because the store would hold more than
+// Options::max_memory_bytes (`limit`): it holds about `usage` bytes and the
+// write needs `growth` more.
+inline absl::Status MemoryLimitError(std::uint64_t usage, std::uint64_t limit,
+                                     std::uint64_t growth) {
+  absl::Status status = absl::ResourceExhaustedError(fmt::format(
+      "the store holds about {} bytes of its {} (Options::max_memory_bytes); "
+      "this write needs {} more: delete keys, or give them smaller values",
+      usage, limit, growth));
+  status.SetPayload(kMemoryLimitPayload, absl::Cord());
+  return status;
+}
+
+inline bool IsMemoryLimitError(const absl::Status& status) {
+  return status.GetPayload(kMemoryLimitPayload).has_value();
 }
 
 }  // namespace dskv

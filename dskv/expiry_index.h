@@ -33,12 +33,18 @@ class ExpiryIndex {
   // The earliest deadline, if any.
   std::optional<std::int64_t> Next() const;
 
-  // Removes each entry whose deadline is at or before `now_ms`, earliest
-  // first, and passes its collection and member to `expired`.
-  void TakeDue(std::int64_t now_ms,
-               absl::FunctionRef<void(std::string_view collection,
-                                      std::string_view member)>
-                   expired);
+  // Removes each entry whose deadline is at or before `until_ms`, earliest
+  // first, and passes its collection and member to `take`, until `take`
+  // returns false.
+  void TakeUntil(std::int64_t until_ms,
+                 absl::FunctionRef<bool(std::string_view collection,
+                                        std::string_view member)>
+                     take);
+
+  // About the memory an entry for this key takes, in the tree and on the
+  // heap: what a key with a deadline pays for it (Stats::memory_bytes).
+  static std::size_t EntryMemory(std::string_view collection,
+                                 std::string_view member);
 
   std::size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }

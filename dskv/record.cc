@@ -117,9 +117,7 @@ void Record::OverwriteValue(std::string_view value) const {
 void Record::Unref() const {
   const std::uint32_t before = state_.fetch_sub(1, std::memory_order_acq_rel);
   if ((before & kRefMask) == 1) {
-    // The stored value's size, with any deadline: the size it was made with.
-    const std::size_t size = sizeof(Record) + HeaderSizeOf(size_byte()) +
-                             member_size() + ValueSizeOf(size_byte());
+    const std::size_t size = allocation_size();
     this->~Record();
     if ((before & kSlabBit) != 0) {
       RecordSlab::Release(const_cast<Record*>(this), size);

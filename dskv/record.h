@@ -106,6 +106,13 @@ class Record {
             member(), stored_value()};
   }
 
+  // The bytes it takes in memory: AllocationSize of its sizes.
+  std::size_t allocation_size() const {
+    const std::uint8_t size_byte = this->size_byte();
+    return sizeof(Record) + HeaderSizeOf(size_byte) + member_size() +
+           ValueSizeOf(size_byte);
+  }
+
   // The size of the record a collection file holds for it.
   std::size_t file_size() const {
     return format::RecordSize(member_size(), ValueSizeOf(size_byte()));

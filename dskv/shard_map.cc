@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include "dskv/errors.h"
 #include "dskv/scan_bounds.h"
@@ -14,9 +15,12 @@ ShardMap::Collection::~Collection() {
   for (const Record* record : members) record->Unref();
 }
 
-ShardMap::ShardMap(const Clock& clock, std::uint64_t unwritten_tolerance,
-                   int shard_bits)
+ShardMap::ShardMap(const Clock& clock, MemoryLimit memory_limit,
+                   std::uint64_t unwritten_tolerance, int shard_bits)
     : clock_(clock),
+      max_memory_(static_cast<std::int64_t>(std::min<std::uint64_t>(
+          memory_limit.max_bytes, std::numeric_limits<std::int64_t>::max()))),
+      evict_(memory_limit.evict && memory_limit.max_bytes != 0),
       shard_bits_(shard_bits),
       max_unpublished_bytes_(
           static_cast<std::int64_t>(std::clamp<std::uint64_t>(
@@ -53,17 +57,149 @@ void ShardMap::Count(Shard& shard, Collection& collection, const Record* record,
                      int sign) {
   if (record->is_tombstone()) return;
   const std::uint64_t bytes = record->member().size() + record->value().size();
+  const std::uint64_t memory = MemoryOf(collection.name, record);
   if (sign > 0) {
     ++collection.live;
     collection.bytes += bytes;
+    collection.memory += memory;
     ++shard.keys;
     shard.bytes += bytes;
+    shard.memory += memory;
   } else {
     --collection.live;
     collection.bytes -= bytes;
+    collection.memory -= memory;
     --shard.keys;
     shard.bytes -= bytes;
+    shard.memory -= memory;
   }
+  if (max_memory_ != 0) {
+    memory_.fetch_add(sign * static_cast<std::int64_t>(memory),
+                      std::memory_order_relaxed);
+  }
+}
+
+std::uint64_t ShardMap::MemoryOf(std::string_view collection,
+                                 std::string_view member,
+                                 std::size_t value_size,
+                                 std::int64_t deadline_ms) {
+  // A table holds 4/3 to 5/3 slots of 8 bytes per member (MemberTable).
+  constexpr std::uint64_t kTableBytesPerKey = 12;
+  // The slab rounds a Record up to 8 bytes (beyond 1 KiB, by at most 1/8:
+  // not counted).
+  const std::uint64_t record =
+      (Record::AllocationSize(member.size(), value_size, deadline_ms) + 7) &
+      ~std::uint64_t{7};
+  return record + kTableBytesPerKey +
+         (deadline_ms == Record::kNoDeadline
+              ? 0
+              : ExpiryIndex::EntryMemory(collection, member));
+}
+
+std::uint64_t ShardMap::MemoryOf(std::string_view collection,
+                                 const Record* record) {
+  return MemoryOf(collection, record->member(), record->value().size(),
+                  record->deadline_ms());
+}
+
+std::uint64_t ShardMap::MemoryAt(const Slot& slot) {
+  if (slot.at == MemberTable::kMissing) return 0;
+  const Record* record = slot.collection->members.Get(slot.at);
+  return record->is_tombstone() ? 0 : MemoryOf(slot.collection->name, record);
+}
+
+absl::Status ShardMap::AdmitGrowth(Shard& shard, std::int64_t growth) {
+  if (max_memory_ == 0 || growth <= 0) return absl::OkStatus();
+  const auto fits = [&] {
+    return memory_.load(std::memory_order_relaxed) + growth <= max_memory_;
+  };
+  if (fits()) return absl::OkStatus();
+  if (evict_) {
+    // MakeRoom ran before the lock; what writers took since comes from
+    // this shard, the only one this thread may lock now.
+    const std::int64_t now_ms = NowMs();
+    while (!fits() && !shard.expiry.empty()) {
+      shard.expiry.TakeUntil(
+          std::numeric_limits<std::int64_t>::max(),
+          [&](std::string_view collection, std::string_view member) {
+            indexed_deadlines_.fetch_sub(1, std::memory_order_relaxed);
+            RemoveForDeadline(shard, collection, member, now_ms,
+                              /*evict=*/true);
+            return false;  // One at a time.
+          });
+    }
+    if (fits()) return absl::OkStatus();
+  }
+  memory_refusals_.fetch_add(1, std::memory_order_relaxed);
+  const std::int64_t usage = memory_.load(std::memory_order_relaxed);
+  return MemoryLimitError(
+      static_cast<std::uint64_t>(std::max<std::int64_t>(usage, 0)),
+      static_cast<std::uint64_t>(max_memory_),
+      static_cast<std::uint64_t>(growth));
+}
+
+void ShardMap::MakeRoom(std::uint64_t bound) {
+  std::int64_t needed = memory_.load(std::memory_order_relaxed) +
+                        static_cast<std::int64_t>(bound) - max_memory_;
+  const std::int64_t now_ms = NowMs();
+  while (needed > 0 && indexed_deadlines_.load(std::memory_order_relaxed) > 0) {
+    // The shard whose earliest deadline comes soonest, and the next
+    // shard's earliest: that shard's entries up to it are the map's
+    // soonest.
+    std::size_t soonest = shard_count();
+    std::int64_t first = std::numeric_limits<std::int64_t>::max();
+    std::int64_t second = first;
+    for (std::size_t i = 0; i < shard_count(); ++i) {
+      std::shared_lock lock(shards_[i].mu);
+      const std::optional<std::int64_t> next = shards_[i].expiry.Next();
+      if (!next.has_value()) continue;
+      if (*next < first) {
+        second = first;
+        first = *next;
+        soonest = i;
+      } else if (*next < second) {
+        second = *next;
+      }
+    }
+    if (soonest == shard_count()) return;
+    Shard& shard = shards_[soonest];
+    std::unique_lock lock(shard.mu);
+    if (!EnterShard(shard, lock).ok()) return;  // Closed.
+    shard.expiry.TakeUntil(
+        second, [&](std::string_view collection, std::string_view member) {
+          indexed_deadlines_.fetch_sub(1, std::memory_order_relaxed);
+          RecordRef removed = RemoveForDeadline(shard, collection, member,
+                                                now_ms, /*evict=*/true);
+          if (removed.get() != nullptr) {
+            needed -=
+                static_cast<std::int64_t>(MemoryOf(collection, removed.get()));
+          }
+          return needed > 0;
+        });
+  }
+}
+
+RecordRef ShardMap::RemoveForDeadline(Shard& shard, std::string_view collection,
+                                      std::string_view member,
+                                      std::int64_t now_ms, bool evict) {
+  const KeyRef key{collection, member};
+  const KeyHashes hashes = Hash(key);
+  const Slot slot = Locate(shard, key, hashes);
+  // The entry is the current Record's (the index follows every
+  // replacement), so it expired by `now_ms` if it says so: judged by the
+  // same instant as the entry, whatever the clock says by now.
+  if (slot.at == MemberTable::kMissing) return RecordRef();
+  const Record* record = slot.collection->members.Get(slot.at);
+  if (record->is_tombstone()) return RecordRef();
+  const bool expired = record->ExpiredAt(now_ms);
+  if (!expired && !evict) return RecordRef();
+  (expired ? expired_keys_ : evicted_keys_)
+      .fetch_add(1, std::memory_order_relaxed);
+  // Its entry is already taken: the tombstone's Replace finds none.
+  RecordRef removed = Replace(shard, *slot.collection, slot.at, hashes.member,
+                              slab_.NewTombstone(member));
+  NoteChange();
+  return removed;
 }
 
 void ShardMap::IndexDeadline(Shard& shard, const Collection& collection,
@@ -310,6 +446,9 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
 
 absl::Status ShardMap::PutExpiring(KeyRef key, std::string_view value,
                                    std::int64_t deadline_ms) {
+  if (evict_) {
+    MakeRoom(MemoryOf(key.collection, key.member, value.size(), deadline_ms));
+  }
   return PlaceRecord(key, Hash(key),
                      RecordRef(slab_.NewPut(key.member, value, deadline_ms)),
                      /*unless_equal=*/false)
@@ -318,6 +457,11 @@ absl::Status ShardMap::PutExpiring(KeyRef key, std::string_view value,
 
 absl::StatusOr<std::optional<std::int64_t>> ShardMap::SetDeadline(
     KeyRef key, std::int64_t deadline_ms) {
+  // A deadline's cost: its bytes in the Record and its index entry.
+  if (evict_ && deadline_ms != Record::kNoDeadline) {
+    MakeRoom(MemoryOf(key.collection, key.member, 0, deadline_ms) -
+             MemoryOf(key.collection, key.member, 0, Record::kNoDeadline));
+  }
   const KeyHashes hashes = Hash(key);
   Shard& shard = ShardFor(hashes);
   RecordRef replaced;  // Released after the lock.
@@ -330,6 +474,11 @@ absl::StatusOr<std::optional<std::int64_t>> ShardMap::SetDeadline(
     if (current == nullptr) return std::nullopt;
     had = current->deadline_ms();
     if (*had == deadline_ms) return had;
+    if (absl::Status s =
+            AdmitWrite(shard, slot, key, current->value().size(), deadline_ms);
+        !s.ok()) {
+      return s;
+    }
     replaced = PlaceAt(shard, slot, key, hashes,
                        slab_.NewPut(key.member, current->value(), deadline_ms));
   }
@@ -368,31 +517,21 @@ std::uint64_t ShardMap::RemoveExpired() {
       std::unique_lock lock(shard.mu);
       if (!EnterShard(shard, lock).ok()) continue;  // Closed.
       const std::size_t indexed = shard.expiry.size();
-      shard.expiry.TakeDue(now_ms, [&](std::string_view collection,
-                                       std::string_view member) {
-        const KeyRef key{collection, member};
-        const KeyHashes hashes = Hash(key);
-        const Slot slot = Locate(shard, key, hashes);
-        // The entry is the current Record's (the index follows every
-        // replacement), so it expired by `now_ms`: judged by the same
-        // instant as the entry, whatever the clock says by now.
-        if (slot.at == MemberTable::kMissing) return;
-        const Record* record = slot.collection->members.Get(slot.at);
-        if (record->is_tombstone() || !record->ExpiredAt(now_ms)) return;
-        // Its entry is already taken: the tombstone's Replace finds none.
-        replaced.push_back(Replace(shard, *slot.collection, slot.at,
-                                   hashes.member, slab_.NewTombstone(member)));
-        ++removed;
+      shard.expiry.TakeUntil(now_ms, [&](std::string_view collection,
+                                         std::string_view member) {
+        RecordRef gone = RemoveForDeadline(shard, collection, member, now_ms,
+                                           /*evict=*/false);
+        if (gone.get() != nullptr) {
+          replaced.push_back(std::move(gone));
+          ++removed;
+        }
+        return true;
       });
       indexed_deadlines_.fetch_sub(
           static_cast<std::int64_t>(indexed - shard.expiry.size()),
           std::memory_order_relaxed);
     }
     replaced.clear();
-  }
-  if (removed > 0) {
-    expired_keys_.fetch_add(removed, std::memory_order_relaxed);
-    NoteChange();
   }
   return removed;
 }
@@ -404,6 +543,10 @@ absl::StatusOr<bool> ShardMap::PutIfChanged(KeyRef key,
 
 absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
                                      bool unless_equal) {
+  if (evict_) {
+    MakeRoom(MemoryOf(key.collection, key.member, value.size(),
+                      Record::kNoDeadline));
+  }
   // Rewriting a value of the same size in place saves an allocation and a
   // free, and for a large value the page faults of fresh memory. A small
   // Record is allocated under the lock when that cannot be done: the slab
@@ -446,6 +589,9 @@ absl::StatusOr<bool> ShardMap::PutFrom(
   // Not worth filling (a slow upload, say) if it cannot be placed. A Close
   // while `fill` runs is found by PlaceRecord.
   if (closed_.load(std::memory_order_relaxed)) return ClosedError();
+  if (evict_) {
+    MakeRoom(MemoryOf(key.collection, key.member, size, deadline_ms));
+  }
   // Filled before any lock: `fill` may take as long as it likes.
   RecordRef record(slab_.NewUnfilledPut(key.member, size, deadline_ms));
   if (absl::Status s = fill(absl::Span<char>(record->value_to_fill(), size));
@@ -471,6 +617,12 @@ absl::StatusOr<ShardMap::Placed> ShardMap::PlaceRecord(KeyRef key,
     const Slot slot = Locate(shard, key, hashes);
     if (unless_equal && slot.value() == record->value()) {
       return Placed::kUnchanged;
+    }
+    if (max_memory_ != 0) {
+      const std::int64_t growth =
+          static_cast<std::int64_t>(MemoryOf(key.collection, record.get())) -
+          static_cast<std::int64_t>(MemoryAt(slot));
+      if (absl::Status s = AdmitGrowth(shard, growth); !s.ok()) return s;
     }
     created = slot.live() == nullptr;
     replaced = PlaceAt(shard, slot, key, hashes, record.release());
@@ -742,6 +894,11 @@ std::unique_ptr<ShardMap::Collection> ShardMap::RemoveCollection(
   shard.collections.erase(c);
   shard.keys -= removed->live;
   shard.bytes -= removed->bytes;
+  shard.memory -= removed->memory;
+  if (max_memory_ != 0) {
+    memory_.fetch_sub(static_cast<std::int64_t>(removed->memory),
+                      std::memory_order_relaxed);
+  }
   if (!shard.expiry.empty()) {
     for (const Record* record : removed->members) {
       NoteDeadline(shard, *removed, record, -1);
@@ -790,6 +947,16 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
     note(conditions[i].key, &condition_hashes[i]);
   }
   if (clears) locked.assign(shard_count(), true);
+  if (evict_) {
+    std::uint64_t bound = 0;
+    for (const BatchOp& op : ops) {
+      if (op.kind == BatchOp::Kind::kPut) {
+        bound += MemoryOf(op.key.collection, op.key.member, op.value.size(),
+                          op.deadline_ms);
+      }
+    }
+    MakeRoom(bound);
+  }
 
   // Declared before the locks, so that they are freed after them.
   std::vector<RecordRef> replaced;
@@ -819,6 +986,17 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
                                  std::string(condition.key.collection) + "/" +
                                      std::string(condition.key.member),
                                  current.has_value());
+      }
+    }
+    if (status.ok() && max_memory_ != 0) {
+      const std::int64_t growth = BatchGrowth(ops, op_hashes);
+      const std::int64_t usage = memory_.load(std::memory_order_relaxed);
+      if (growth > 0 && usage + growth > max_memory_) {
+        memory_refusals_.fetch_add(1, std::memory_order_relaxed);
+        status = MemoryLimitError(
+            static_cast<std::uint64_t>(std::max<std::int64_t>(usage, 0)),
+            static_cast<std::uint64_t>(max_memory_),
+            static_cast<std::uint64_t>(growth));
       }
     }
     // Between two DeleteAlls, operations on different shards touch different
@@ -890,6 +1068,59 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
   }
   if (status.ok() && !ops.empty()) NoteChange();
   return status;
+}
+
+std::int64_t ShardMap::BatchGrowth(
+    const std::vector<BatchOp>& ops,
+    const std::vector<KeyHashes>& op_hashes) const {
+  // What each key holds once the batch is applied (its last operation's
+  // memory, by that operation's index), and the collections it empties.
+  struct Final {
+    std::size_t op;
+    std::uint64_t memory;
+  };
+  absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Final>
+      finals;
+  absl::flat_hash_set<std::string_view> cleared;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const BatchOp& op = ops[i];
+    switch (op.kind) {
+      case BatchOp::Kind::kDeleteAll:
+        cleared.insert(op.key.collection);
+        absl::erase_if(finals, [&](const auto& entry) {
+          return entry.first.first == op.key.collection;
+        });
+        break;
+      case BatchOp::Kind::kPut:
+        finals[{op.key.collection, op.key.member}] = {
+            i, MemoryOf(op.key.collection, op.key.member, op.value.size(),
+                        op.deadline_ms)};
+        break;
+      case BatchOp::Kind::kDelete:
+        finals[{op.key.collection, op.key.member}] = {i, 0};
+        break;
+    }
+  }
+  std::int64_t growth = 0;
+  for (std::size_t i = 0; i < shard_count() && !cleared.empty(); ++i) {
+    const Shard& shard = shards_[i];
+    std::shared_lock lock(shard.mu);
+    for (std::string_view name : cleared) {
+      if (auto c = shard.collections.find(name); c != shard.collections.end()) {
+        growth -= static_cast<std::int64_t>(c->second->memory);
+      }
+    }
+  }
+  for (const auto& [key, final] : finals) {
+    growth += static_cast<std::int64_t>(final.memory);
+    // A key of a collection the batch empties counts from nothing.
+    if (cleared.contains(key.first)) continue;
+    Shard& shard = ShardFor(op_hashes[final.op]);
+    std::shared_lock lock(shard.mu);
+    growth -= static_cast<std::int64_t>(
+        MemoryAt(Locate(shard, ops[final.op].key, op_hashes[final.op])));
+  }
+  return growth;
 }
 
 std::vector<std::size_t> ShardMap::Freeze(const std::vector<bool>& shards) {
@@ -1111,6 +1342,7 @@ ShardMap::Totals ShardMap::GetTotals() const {
     std::shared_lock lock(shard.mu);
     totals.keys += shard.keys;
     totals.bytes += shard.bytes;
+    totals.memory_bytes += shard.memory;
     totals.dirty_keys += shard.dirty_keys;
     totals.expiring_keys += shard.expiry.size();
     totals.unwritten_bytes += shard.unpublished_bytes;
@@ -1120,6 +1352,8 @@ ShardMap::Totals ShardMap::GetTotals() const {
   }
   totals.collections = names.size();
   totals.expired_keys = expired_keys_.load(std::memory_order_relaxed);
+  totals.evicted_keys = evicted_keys_.load(std::memory_order_relaxed);
+  totals.memory_refusals = memory_refusals_.load(std::memory_order_relaxed);
   totals.unwritten_bytes += unwritten_bytes_.load(std::memory_order_relaxed);
   return totals;
 }

@@ -55,6 +55,17 @@
 // totals (GetTotals, ListCollections, CollectionSize): callers that report
 // them call RemoveExpired first.
 //
+// Memory: each shard counts the memory its keys take (MemoryOf: the Record,
+// its table slot, its ExpiryIndex entry) under its lock, and with a limit
+// the map also keeps the total, in one atomic counter (a drifting total,
+// as for the unwritten bytes, would let a write that another refused pass
+// in another shard). A write that would add memory is admitted under its
+// shard's lock (AdmitGrowth) against that total. With eviction, a write first
+// makes room (MakeRoom) outside every lock, removing the keys with the soonest
+// deadlines in the whole map; what it still lacks under its lock it takes
+// from its own shard's soonest. A batch is admitted as a whole, by its net
+// growth, once its shards are frozen; it makes room before.
+//
 // Thread-safe. Once closed, the user-facing operations fail with
 // FailedPrecondition; the janitor's operations (Drain, CopyCollection) go on
 // working so that the last changes can still be persisted.
@@ -144,17 +155,28 @@ class ShardMap {
     std::uint64_t dirty_keys = 0;  // Listed for the next Drain, deletes too.
     // As unwritten_bytes(), but exact: every shard's share is counted.
     std::int64_t unwritten_bytes = 0;
-    std::uint64_t expiring_keys = 0;  // Keys with a deadline, expired or not.
-    std::uint64_t expired_keys = 0;   // Removed by RemoveExpired, in all.
+    std::uint64_t expiring_keys = 0;    // Keys with a deadline, expired or not.
+    std::uint64_t expired_keys = 0;     // Removed by RemoveExpired, in all.
+    std::uint64_t memory_bytes = 0;     // MemoryOf every live key.
+    std::uint64_t evicted_keys = 0;     // Removed to make room, in all.
+    std::uint64_t memory_refusals = 0;  // Writes refused at the limit.
+  };
+
+  // A limit on Totals::memory_bytes (Options::max_memory_bytes), 0 for
+  // none, and whether writes that would pass it remove the keys with the
+  // soonest deadlines (Eviction::kSoonestDeadline) rather than fail.
+  struct MemoryLimit {
+    std::uint64_t max_bytes = 0;
+    bool evict = false;
   };
 
   // 2^shard_bits shards. More shards mean fewer lock collisions between
   // writers but more work for GetAll and DeleteAll. unwritten_bytes() is at
   // most `unwritten_tolerance` off (but at most 1 MiB per shard).
   // Deadlines are read against `clock`, which must outlive the map.
-  explicit ShardMap(const Clock& clock = Clock::Real(),
-                    std::uint64_t unwritten_tolerance = std::uint64_t{4} << 20,
-                    int shard_bits = 6);
+  ShardMap(const Clock& clock, MemoryLimit memory_limit,
+           std::uint64_t unwritten_tolerance = std::uint64_t{4} << 20,
+           int shard_bits = 6);
   ~ShardMap();
 
   ShardMap(const ShardMap&) = delete;
@@ -254,7 +276,8 @@ class ShardMap {
   // Get, Scan, CopyCollection and Drain see none or all of them (single-key
   // calls on the shards the batch touches wait while it is applied). Returns
   // Aborted, naming the first condition (by index) that does not hold, and
-  // changes nothing, if one does not. Values are allocated under their
+  // changes nothing, if one does not; likewise the memory limit's error if
+  // the batch as a whole would pass it. Values are allocated under their
   // shard's lock.
   absl::Status Apply(const std::vector<BatchOp>& ops,
                      const std::vector<BatchCondition>& conditions);
@@ -357,8 +380,9 @@ class ShardMap {
     const std::shared_ptr<CollectionOrder> order;
     // Holds one reference to each Record; tombstones stay until drained.
     MemberTable members;
-    std::uint64_t live = 0;   // Members that are not tombstones.
-    std::uint64_t bytes = 0;  // Their members' and values' bytes.
+    std::uint64_t live = 0;    // Members that are not tombstones.
+    std::uint64_t bytes = 0;   // Their members' and values' bytes.
+    std::uint64_t memory = 0;  // Their MemoryOf.
     // Changes the built index has not taken yet (see "Ordering" above): the
     // Records of new members, alive as members or in `retired`, and
     // replaced Records the index may point at.
@@ -387,6 +411,7 @@ class ShardMap {
     std::int64_t unpublished_bytes ABSL_GUARDED_BY(mu) = 0;
     std::uint64_t keys ABSL_GUARDED_BY(mu) = 0;
     std::uint64_t bytes ABSL_GUARDED_BY(mu) = 0;
+    std::uint64_t memory ABSL_GUARDED_BY(mu) = 0;
     // Set while a batch (Apply) changes the shard: single-key calls wait
     // (EnterShard).
     bool frozen ABSL_GUARDED_BY(mu) = false;
@@ -547,8 +572,53 @@ class ShardMap {
                         const Record* record);
 
   // Counts `record` in or out of the totals of `collection` and `shard`.
-  static void Count(Shard& shard, Collection& collection, const Record* record,
-                    int sign);
+  void Count(Shard& shard, Collection& collection, const Record* record,
+             int sign);
+
+  // The memory a key of `collection` holding a value of these sizes (or
+  // `record`) takes: its Record as the slab rounds it, its share of the
+  // member table, and an ExpiryIndex entry if it has a deadline.
+  static std::uint64_t MemoryOf(std::string_view collection,
+                                std::string_view member, std::size_t value_size,
+                                std::int64_t deadline_ms);
+  static std::uint64_t MemoryOf(std::string_view collection,
+                                const Record* record);
+  // What the key at `slot` takes now: 0 if it holds no Record or a
+  // tombstone; an expired Record still counts until it is removed.
+  static std::uint64_t MemoryAt(const Slot& slot);
+
+  // OK if `shard`, whose lock the caller holds exclusively after
+  // EnterShard, may grow by `growth` bytes under the memory limit, evicting
+  // its own soonest deadlines first if the limit says so; else the limit's
+  // error.
+  absl::Status AdmitGrowth(Shard& shard, std::int64_t growth);
+  // AdmitGrowth for storing a value of `value_size` bytes at `slot`.
+  absl::Status AdmitWrite(Shard& shard, const Slot& slot, KeyRef key,
+                          std::size_t value_size, std::int64_t deadline_ms) {
+    if (max_memory_ == 0) return absl::OkStatus();
+    return AdmitGrowth(
+        shard, static_cast<std::int64_t>(MemoryOf(key.collection, key.member,
+                                                  value_size, deadline_ms)) -
+                   static_cast<std::int64_t>(MemoryAt(slot)));
+  }
+  // With eviction, removes keys with the soonest deadlines, whole map
+  // over, until a write that adds at most `bound` bytes fits the limit (or
+  // no key has a deadline). Takes shard locks: the caller holds none.
+  void MakeRoom(std::uint64_t bound);
+  // The memory applying `ops` (whose keys hash to `op_hashes`) adds, net;
+  // negative if it frees more. The caller has frozen the shards they touch.
+  std::int64_t BatchGrowth(const std::vector<BatchOp>& ops,
+                           const std::vector<KeyHashes>& op_hashes) const;
+
+  // Removes the key an ExpiryIndex entry just taken from `shard` names, as
+  // Delete would, if it still holds a Record with that deadline: counted as
+  // expired if the Record expired by `now_ms`, else (only if `evict`) as
+  // evicted; a Record that has not expired is left unless `evict`. The
+  // caller holds the shard's lock exclusively. Returns the Record removed,
+  // to be released after the lock; null if none.
+  RecordRef RemoveForDeadline(Shard& shard, std::string_view collection,
+                              std::string_view member, std::int64_t now_ms,
+                              bool evict);
   // Adds `record`, if it has a deadline, to `shard`'s ExpiryIndex (`sign`
   // +1) or removes it (-1), as it enters or leaves `collection`. Inline:
   // every write passes here, and most Records have no deadline.
@@ -569,6 +639,9 @@ class ShardMap {
   void NoteChange();
 
   const Clock& clock_;
+  // The memory limit (0: none), and whether writes past it evict.
+  const std::int64_t max_memory_;
+  const bool evict_;
   // Where Put and Delete make small Records.
   mutable RecordSlab slab_;
   const int shard_bits_;
@@ -613,6 +686,10 @@ class ShardMap {
   std::atomic<std::int64_t> first_change_ns_{0};
   // Keys RemoveExpired removed.
   std::atomic<std::uint64_t> expired_keys_{0};
+  // The shards' memory in all (with a limit only).
+  std::atomic<std::int64_t> memory_{0};
+  std::atomic<std::uint64_t> evicted_keys_{0};
+  std::atomic<std::uint64_t> memory_refusals_{0};
   // Entries in the shards' ExpiryIndexes, kept by IndexDeadline (which only
   // Records with a deadline reach): while it is 0, RemoveExpired, which
   // every janitor pass and GetStats call, returns without visiting the
@@ -647,6 +724,11 @@ absl::StatusOr<bool> ShardMap::ReadModifyWrite(KeyRef key, Modify modify) {
     absl::StatusOr<std::optional<std::string_view>> next = modify(slot.value());
     if (!next.ok()) return next.status();
     if (!next->has_value()) return false;
+    if (absl::Status s =
+            AdmitWrite(shard, slot, key, (*next)->size(), Record::kNoDeadline);
+        !s.ok()) {
+      return s;
+    }
     replaced = StoreAt(shard, slot, key, hashes, **next);
   }
   NoteChange();

@@ -30,6 +30,10 @@ absl::Status ValidateOptions(const Options& options) {
     return absl::InvalidArgumentError(
         "Options::compaction_dead_ratio must be positive");
   }
+  if (options.eviction != Eviction::kNone && options.max_memory_bytes == 0) {
+    return absl::InvalidArgumentError(
+        "Options::eviction needs an Options::max_memory_bytes to evict at");
+  }
   return absl::OkStatus();
 }
 
@@ -49,6 +53,9 @@ class Store::Impl {
         options_(options),
         // Within a quarter of the limit the janitor holds writers to.
         map_(options.clock != nullptr ? *options.clock : Clock::Real(),
+             ShardMap::MemoryLimit{
+                 .max_bytes = options.max_memory_bytes,
+                 .evict = options.eviction == Eviction::kSoonestDeadline},
              options.max_dirty_bytes == 0 ? std::uint64_t{4} << 20
                                           : options.max_dirty_bytes / 4) {}
 
@@ -556,6 +563,10 @@ absl::StatusOr<Stats> Store::GetStats() const {
   stats.compactions = counters.compactions;
   stats.expired_keys = totals.expired_keys;
   stats.expiring_keys = totals.expiring_keys;
+  stats.memory_bytes = totals.memory_bytes;
+  stats.max_memory_bytes = impl_->options_.max_memory_bytes;
+  stats.evicted_keys = totals.evicted_keys;
+  stats.memory_refusals = totals.memory_refusals;
   stats.janitor_passes = counters.passes;
   stats.failed_janitor_passes = counters.failed_passes;
   stats.last_io_error = counters.last_error;

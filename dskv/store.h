@@ -76,6 +76,19 @@ enum class Durability {
   kSync,
 };
 
+// What a store at Options::max_memory_bytes does with a write that would
+// take more memory.
+enum class Eviction {
+  // Refuses it with ResourceExhausted.
+  kNone,
+  // Removes the keys whose deadlines (PutOptions::ttl, Store::Expire) come
+  // soonest until the write fits, as Redis's volatile-ttl policy does; keys
+  // without a deadline are never evicted. If no key has a deadline, refuses
+  // the write as kNone does. An evicted key is deleted: the janitor writes
+  // its removal as a Delete's, so it does not come back after Open.
+  kSoonestDeadline,
+};
+
 // Settings chosen when a store is opened. Default-constructed Options are the
 // recommended settings.
 struct Options {
@@ -153,6 +166,28 @@ struct Options {
   // The clock deadlines are set and read by (see Clock). Must outlive the
   // store. Default: null, Clock::Real().
   const Clock* clock = nullptr;
+
+  // The most memory the store's keys may take (Stats::memory_bytes: each
+  // key's record, its share of the hash tables, and the index entry of a
+  // key with a deadline; not the janitor's transient buffers or memory the
+  // allocator keeps after a delete). A write that would take the store past
+  // it fails with ResourceExhausted and changes nothing, unless `eviction`
+  // makes room: Put of a new key or a larger value, PutContent, Increment
+  // of a new counter, Expire of a key without a deadline (a deadline costs
+  // memory), a WriteBatch whose net effect adds memory (checked as a whole:
+  // all of it or none). Delete, DeleteAll, Persist and writes that keep or
+  // shrink a key's size always work, so a full store can always be emptied.
+  // Open loads every key whatever the limit: a store opened with a smaller
+  // limit than it holds refuses growth until deletes bring it under. Writes
+  // racing at the limit may each pass it by their own size (each is admitted
+  // against the total before it adds to it). With a limit, every write also
+  // updates one shared counter: a cost of a few nanoseconds, more when many
+  // cores write. 0: no limit. Default: 0.
+  std::uint64_t max_memory_bytes = 0;
+
+  // What a write that would pass max_memory_bytes does (see Eviction). A
+  // policy other than kNone needs a max_memory_bytes. Default: kNone.
+  Eviction eviction = Eviction::kNone;
 };
 
 // A store's counters, from Store::GetStats.
@@ -182,6 +217,15 @@ struct Stats {
   // counted), and keys with a deadline now.
   std::uint64_t expired_keys = 0;
   std::uint64_t expiring_keys = 0;
+
+  // The memory the keys take, as Options::max_memory_bytes counts it, and
+  // that limit (0 if none); keys removed by Options::eviction and writes
+  // refused at the limit, since Open.
+  std::uint64_t memory_bytes = 0;
+  std::uint64_t max_memory_bytes = 0;
+  std::uint64_t evicted_keys = 0;
+  std::uint64_t memory_refusals = 0;
+
   std::uint64_t janitor_passes = 0;
   std::uint64_t failed_janitor_passes = 0;
   // The error of the janitor's latest pass; OK if it succeeded. While it is
@@ -367,7 +411,9 @@ class Store {
   //
   // Errors: InvalidArgument if `key` is malformed or `value` is larger than
   // Options::max_value_size; FailedPrecondition after Close or if the store
-  // is read-only. On these errors the store is unchanged. In kSync mode, the
+  // is read-only; ResourceExhausted if the store would pass
+  // Options::max_memory_bytes (and Options::eviction cannot make room). On
+  // these errors the store is unchanged. In kSync mode, the
   // I/O error that kept the change from becoming durable: the change is in
   // memory and is retried.
   //

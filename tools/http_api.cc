@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "base/hex_digest.h"
+#include "dskv/errors.h"
 #include "dskv/key.h"
 #include "tools/http_batch.h"
 #include "tools/http_listing.h"
@@ -46,7 +47,8 @@ int StatusFor(const absl::Status& status) {
     case absl::StatusCode::kAborted:
       return 409;
     case absl::StatusCode::kResourceExhausted:
-      return 413;
+      // The store's memory limit, or a body larger than this server takes.
+      return IsMemoryLimitError(status) ? 507 : 413;
     case absl::StatusCode::kUnavailable:
       return 503;
     default:

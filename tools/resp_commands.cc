@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 
+#include "dskv/errors.h"
 #include "dskv/key.h"
 #include "tools/resp_transaction.h"
 
@@ -31,7 +32,9 @@ bool ArityFits(const CommandSpec& spec, std::size_t args) {
 }
 
 void ErrorReply(std::string& out, const absl::Status& status) {
-  resp::Error(out, "ERR " + std::string(status.message()));
+  // Redis's prefix for a write refused at maxmemory.
+  resp::Error(out, (IsMemoryLimitError(status) ? "OOM " : "ERR ") +
+                       std::string(status.message()));
 }
 
 // As Redis 7 words it: the name and the first arguments, 128 bytes each.

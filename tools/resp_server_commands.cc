@@ -139,9 +139,17 @@ absl::Status Info(CommandContext& ctx, RespArgs args) {
         "dskv_durability:{}\r\n\r\n",
         shared.config.sync ? "sync" : "async");
   }
+  if (wanted("memory")) {
+    // Options::max_memory_bytes counts the keys' memory, not the process's.
+    text += fmt::format("# Memory\r\nused_memory:{}\r\nmaxmemory:{}\r\n\r\n",
+                        stats->memory_bytes, stats->max_memory_bytes);
+  }
   if (wanted("stats")) {
-    text += fmt::format("# Stats\r\ntotal_connections_received:{}\r\n\r\n",
-                        shared.total_connections.load());
+    text += fmt::format(
+        "# Stats\r\ntotal_connections_received:{}\r\nexpired_keys:{}\r\n"
+        "evicted_keys:{}\r\n\r\n",
+        shared.total_connections.load(), stats->expired_keys,
+        stats->evicted_keys);
   }
   if (wanted("dskv")) {
     const Stats& s = *stats;
@@ -152,7 +160,9 @@ absl::Status Info(CommandContext& ctx, RespArgs args) {
         "compactions:{}\r\njanitor_passes:{}\r\nfailed_janitor_passes:{}\r\n"
         "last_io_error:{}\r\ntorn_tails_truncated:{}\r\n"
         "torn_bytes_truncated:{}\r\ncorrupt_regions_skipped:{}\r\n"
-        "corrupt_bytes_skipped:{}\r\ncorrupt_files_set_aside:{}\r\n\r\n",
+        "corrupt_bytes_skipped:{}\r\ncorrupt_files_set_aside:{}\r\n"
+        "memory_bytes:{}\r\nmax_memory_bytes:{}\r\nevicted_keys:{}\r\n"
+        "memory_refusals:{}\r\n\r\n",
         s.keys, s.collections, s.bytes, s.dirty_keys, s.dirty_bytes,
         s.oldest_dirty_age.count(), s.write_stalls, s.write_stall_time.count(),
         s.bytes_written, s.syncs, s.compactions, s.janitor_passes,
@@ -160,7 +170,8 @@ absl::Status Info(CommandContext& ctx, RespArgs args) {
         s.last_io_error.ok() ? "none" : s.last_io_error.ToString(),
         s.torn_tails_truncated, s.torn_bytes_truncated,
         s.corrupt_regions_skipped, s.corrupt_bytes_skipped,
-        s.corrupt_files_set_aside);
+        s.corrupt_files_set_aside, s.memory_bytes, s.max_memory_bytes,
+        s.evicted_keys, s.memory_refusals);
   }
   if (wanted("keyspace")) {
     text += "# Keyspace\r\n";

@@ -34,6 +34,8 @@ constexpr FlagSpec kMaxConnectionsFlag{"max-connections",
 constexpr FlagSpec kIdleTimeoutFlag{"idle-timeout", /*takes_value=*/true};
 constexpr FlagSpec kThreadsFlag{"threads", /*takes_value=*/true};
 constexpr FlagSpec kReadOnlyFlag{"read-only"};
+constexpr FlagSpec kMaxMemoryFlag{"max-memory", /*takes_value=*/true};
+constexpr FlagSpec kEvictionFlag{"eviction", /*takes_value=*/true};
 constexpr FlagSpec kRespFlag{"resp", /*takes_value=*/true};
 constexpr FlagSpec kRespDefaultCollectionFlag{"resp-default-collection",
                                               /*takes_value=*/true};
@@ -43,6 +45,8 @@ struct ServeSettings {
   HttpServer::Options server;
   Durability durability = Durability::kAsync;
   std::uint64_t max_value_size = std::uint64_t{256} << 20;
+  std::uint64_t max_memory_bytes = 0;
+  Eviction eviction = Eviction::kNone;
   bool read_only = false;
   // With --resp: the Redis front, on the address of --listen, with the
   // same connection limits and as many threads of its own.
@@ -108,6 +112,14 @@ absl::StatusOr<ServeSettings> SettingsOf(const Invocation& invocation) {
           fmt::format("--durability must be async or sync, not {:?}", *d));
     }
   }
+  if (std::optional<std::string> e = invocation.Value(kEvictionFlag.name)) {
+    if (*e == "soonest-deadline") {
+      settings.eviction = Eviction::kSoonestDeadline;
+    } else if (*e != "none") {
+      return absl::InvalidArgumentError(fmt::format(
+          "--eviction must be none or soonest-deadline, not {:?}", *e));
+    }
+  }
   struct NumberFlag {
     const FlagSpec& flag;
     std::uint64_t min;
@@ -116,6 +128,8 @@ absl::StatusOr<ServeSettings> SettingsOf(const Invocation& invocation) {
   for (const NumberFlag& number : {
            NumberFlag{kMaxValueSizeFlag, 0,
                       [&](std::uint64_t v) { settings.max_value_size = v; }},
+           NumberFlag{kMaxMemoryFlag, 0,
+                      [&](std::uint64_t v) { settings.max_memory_bytes = v; }},
            NumberFlag{
                kMaxConnectionsFlag, 1,
                [&](std::uint64_t v) { settings.server.max_connections = v; }},
@@ -144,6 +158,10 @@ absl::StatusOr<ServeSettings> SettingsOf(const Invocation& invocation) {
         fmt::format("--threads must be at most {}", kMaxThreads));
   }
   settings.read_only = invocation.Has(kReadOnlyFlag.name);
+  if (settings.eviction != Eviction::kNone && settings.max_memory_bytes == 0) {
+    return absl::InvalidArgumentError(
+        "--eviction needs --max-memory, the limit to evict at");
+  }
   if (absl::Status s = RespSettingsOf(invocation, settings); !s.ok()) return s;
   return settings;
 }
@@ -213,6 +231,8 @@ absl::Status RunServe(const Invocation& invocation) {
   Options options;
   options.durability = settings->durability;
   options.max_value_size = settings->max_value_size;
+  options.max_memory_bytes = settings->max_memory_bytes;
+  options.eviction = settings->eviction;
   if (settings->read_only) {
     options.read_only = true;
     absl::StatusOr<std::unique_ptr<Store>> store =
@@ -243,7 +263,8 @@ Command ServeCommand() {
       .synopsis =
           "serve [--listen=ADDRESS:PORT] [--threads=N] "
           "[--durability=async|sync] "
-          "[--max-value-size=BYTES] [--max-connections=N] "
+          "[--max-value-size=BYTES] [--max-memory=BYTES] "
+          "[--eviction=none|soonest-deadline] [--max-connections=N] "
           "[--idle-timeout=SECONDS] [--read-only] [--resp=PORT] "
           "[--resp-default-collection=NAME] STORE_DIR",
       .description =
@@ -265,6 +286,13 @@ Command ServeCommand() {
           "?sync\n"
           "                          does for one request)\n"
           "  --max-value-size=BYTES  larger bodies get 413 (default 256 MiB)\n"
+          "  --max-memory=BYTES      the store's memory limit\n"
+          "                          (Options::max_memory_bytes; default 0,\n"
+          "                          none): writes past it get 507, or OOM\n"
+          "                          over RESP\n"
+          "  --eviction=POLICY       none (default), or soonest-deadline:\n"
+          "                          at --max-memory, remove the keys whose\n"
+          "                          deadlines come soonest instead\n"
           "  --max-connections=N     more get 503 (default 1024)\n"
           "  --idle-timeout=SECONDS  a connection whose read or write stalls\n"
           "                          this long is closed (default 60)\n"
@@ -280,7 +308,8 @@ Command ServeCommand() {
           "                          where Redis string keys without '/'\n"
           "                          live (default strings)\n",
       .flags = {kListenFlag, kThreadsFlag, kDurabilityFlag, kMaxValueSizeFlag,
-                kMaxConnectionsFlag, kIdleTimeoutFlag, kReadOnlyFlag, kRespFlag,
+                kMaxMemoryFlag, kEvictionFlag, kMaxConnectionsFlag,
+                kIdleTimeoutFlag, kReadOnlyFlag, kRespFlag,
                 kRespDefaultCollectionFlag},
       .min_args = 1,
       .max_args = 1,

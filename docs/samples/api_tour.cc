@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -325,6 +326,38 @@ absl::Status Expiry(dskv::Store& store) {
   return store.Delete("session/abc");
 }
 
+absl::Status MemoryLimit(const std::string& path) {
+  // [START memory_limit]
+  dskv::Options options;
+  options.max_memory_bytes = std::uint64_t{1} << 20;  // 1 MiB of keys.
+  absl::StatusOr<std::unique_ptr<dskv::Store>> opened =
+      dskv::Store::Open(path, options);
+  if (!opened.ok()) return opened.status();
+  dskv::Store& cache = **opened;
+  absl::Status s;
+  int puts = 0;
+  while ((s = cache.Put("cache/" + std::to_string(puts), std::string(100, 'x')))
+             .ok()) {
+    ++puts;
+  }
+  // absl::IsResourceExhausted(s) holds, and that put changed nothing.
+  // Deletes, and overwrites that do not grow a value, still work.
+  if (absl::Status d = cache.Delete("cache/0"); !d.ok()) return d;
+  absl::StatusOr<dskv::Stats> stats = cache.GetStats();
+  if (!stats.ok()) return stats.status();
+  // stats->memory_bytes <= stats->max_memory_bytes, with room for a key.
+  // [END memory_limit]
+  if (absl::Status e =
+          Expect(absl::IsResourceExhausted(s) && puts > 5000 &&
+                     stats->memory_bytes <= stats->max_memory_bytes &&
+                     cache.Put("cache/new", std::string(100, 'x')).ok(),
+                 "a store at its memory limit refuses puts until a delete");
+      !e.ok()) {
+    return e;
+  }
+  return cache.Close();
+}
+
 absl::Status CloseStore(dskv::Store& store) {
   // [START close]
   // Makes every change durable, stops the janitor, releases the directory.
@@ -352,6 +385,7 @@ absl::Status Run(const std::string& path) {
     if (absl::Status s = step(store); !s.ok()) return s;
   }
   if (absl::Status s = OpenTwice(path); !s.ok()) return s;
+  if (absl::Status s = MemoryLimit(path + "-limited"); !s.ok()) return s;
   if (absl::Status s = CloseStore(store); !s.ok()) return s;
 
   // Everything survives a reopen.

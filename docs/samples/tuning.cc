@@ -34,6 +34,10 @@ absl::Status Defaults(const std::string& path) {
   options.compaction_dead_ratio = 1.0;
   // true: no lock, no writes, a snapshot of the files.
   options.read_only = false;
+  // Writes that would take the keys past it fail (0: no limit), or with
+  // kSoonestDeadline evict the keys whose deadlines come soonest.
+  options.max_memory_bytes = 0;
+  options.eviction = dskv::Eviction::kNone;
   // [END options]
   absl::StatusOr<std::unique_ptr<dskv::Store>> opened =
       dskv::Store::Open(path, options);

@@ -104,6 +104,11 @@ TEST_F(CliTest, UsageErrorsExitTwoWithAHintOnStderr) {
        "dskv serve: --threads must be at most 1024"},
       {{"serve", "--listen", "nowhere", store()},
        "dskv serve: --listen must be ADDRESS:PORT"},
+      {{"serve", "--eviction=lru", "--max-memory=1000", store()},
+       "dskv serve: --eviction must be none or soonest-deadline"},
+      {{"serve", "--eviction=soonest-deadline", store()},
+       "dskv serve: --eviction needs --max-memory"},
+      {{"serve", "--max-memory=lots", store()}, "dskv serve: --max-memory"},
   };
   for (const Case& c : cases) {
     const ToolRun run = RunDskv(c.args);

@@ -161,6 +161,32 @@ TEST_F(HttpApiTest, PutWithATtlExpires) {
   EXPECT_EQ(store_->Get("s/k").value_or(""), "x");
 }
 
+TEST_F(HttpApiTest, AWritePastTheMemoryLimitGets507) {
+  ASSERT_TRUE(store_->Close().ok());
+  Options options;
+  options.max_memory_bytes = 64 << 10;
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open(dir() + "/limited", options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  store_ = *std::move(store);
+  int puts = 0;
+  ApiResponse r;
+  while ((r = Call("PUT", "/c/k" + std::to_string(puts), std::string(100, 'v')))
+             .status == 201) {
+    ++puts;
+  }
+  EXPECT_GT(puts, 100);
+  EXPECT_EQ(r.status, 507);
+  EXPECT_NE(r.text.find("max_memory_bytes"), std::string::npos) << r.text;
+  // Deletes still work, and make room; a body over the size limit is
+  // still 413, not 507.
+  EXPECT_EQ(Call("DELETE", "/c/k0").status, 204);
+  EXPECT_EQ(Call("PUT", "/c/k0", std::string(100, 'v')).status, 201);
+  HttpApi::Options small;
+  small.max_value_size = 10;
+  EXPECT_EQ(Call("PUT", "/c/k0", std::string(11, 'v'), small).status, 413);
+}
+
 TEST_F(HttpApiTest, ListIsMinikeyvalueShaped) {
   for (const char* m : {"k1", "k2", "k10", "other"})
     Put(std::string("c/") + m, "v");

@@ -214,6 +214,25 @@ TEST_F(RespCommandsTest, DefaultCollectionIsAFlag) {
   EXPECT_EQ(Value("kv/k"), "v");
 }
 
+TEST_F(RespCommandsTest, WritesPastTheMemoryLimitGetOom) {
+  Options options;
+  options.max_memory_bytes = 64 << 10;
+  Open({}, options);
+  int sets = 0;
+  std::string reply;
+  while ((reply = Run({"SET", "k" + std::to_string(sets),
+                       std::string(100, 'v')})) == kOk) {
+    ++sets;
+  }
+  EXPECT_GT(sets, 100);
+  EXPECT_EQ(reply.rfind("-OOM the store holds about ", 0), 0u) << reply;
+  EXPECT_EQ(Run({"DEL", "k0"}), Int(1));
+  EXPECT_EQ(Run({"SET", "k0", "v"}), kOk);
+  const std::string info = Run({"INFO", "memory"});
+  EXPECT_NE(info.find("maxmemory:65536\r\n"), std::string::npos) << info;
+  EXPECT_NE(info.find("used_memory:"), std::string::npos) << info;
+}
+
 TEST_F(RespCommandsTest, SetOptions) {
   EXPECT_EQ(Run({"SET", "k", "1", "NX"}), kOk);
   EXPECT_EQ(Run({"SET", "k", "2", "nx"}), kNil);
