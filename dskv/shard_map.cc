@@ -57,43 +57,39 @@ void ShardMap::Count(Shard& shard, Collection& collection, const Record* record,
                      int sign) {
   if (record->is_tombstone()) return;
   const std::uint64_t bytes = record->member().size() + record->value().size();
-  const std::uint64_t memory = MemoryOf(collection.name, record);
   if (sign > 0) {
     ++collection.live;
     collection.bytes += bytes;
-    collection.memory += memory;
     ++shard.keys;
     shard.bytes += bytes;
-    shard.memory += memory;
   } else {
     --collection.live;
     collection.bytes -= bytes;
-    collection.memory -= memory;
     --shard.keys;
     shard.bytes -= bytes;
-    shard.memory -= memory;
   }
+  // A deadline's memory is counted with its ExpiryIndex entry.
   if (max_memory_ != 0) {
-    memory_.fetch_add(sign * static_cast<std::int64_t>(memory),
+    memory_.fetch_add(sign * static_cast<std::int64_t>(bytes + kKeyMemory),
                       std::memory_order_relaxed);
   }
+}
+
+std::uint64_t ShardMap::DeadlineMemory(std::string_view collection,
+                                       std::string_view member) {
+  // The deadline and the long header it takes in the Record.
+  constexpr std::uint64_t kInRecord = 16;
+  return kInRecord + ExpiryIndex::EntryMemory(collection, member);
 }
 
 std::uint64_t ShardMap::MemoryOf(std::string_view collection,
                                  std::string_view member,
                                  std::size_t value_size,
                                  std::int64_t deadline_ms) {
-  // A table holds 4/3 to 5/3 slots of 8 bytes per member (MemberTable).
-  constexpr std::uint64_t kTableBytesPerKey = 12;
-  // The slab rounds a Record up to 8 bytes (beyond 1 KiB, by at most 1/8:
-  // not counted).
-  const std::uint64_t record =
-      (Record::AllocationSize(member.size(), value_size, deadline_ms) + 7) &
-      ~std::uint64_t{7};
-  return record + kTableBytesPerKey +
+  return member.size() + value_size + kKeyMemory +
          (deadline_ms == Record::kNoDeadline
               ? 0
-              : ExpiryIndex::EntryMemory(collection, member));
+              : DeadlineMemory(collection, member));
 }
 
 std::uint64_t ShardMap::MemoryOf(std::string_view collection,
@@ -122,7 +118,6 @@ absl::Status ShardMap::AdmitGrowth(Shard& shard, std::int64_t growth) {
       shard.expiry.TakeUntil(
           std::numeric_limits<std::int64_t>::max(),
           [&](std::string_view collection, std::string_view member) {
-            indexed_deadlines_.fetch_sub(1, std::memory_order_relaxed);
             RemoveForDeadline(shard, collection, member, now_ms,
                               /*evict=*/true);
             return false;  // One at a time.
@@ -167,7 +162,6 @@ void ShardMap::MakeRoom(std::uint64_t bound) {
     if (!EnterShard(shard, lock).ok()) return;  // Closed.
     shard.expiry.TakeUntil(
         second, [&](std::string_view collection, std::string_view member) {
-          indexed_deadlines_.fetch_sub(1, std::memory_order_relaxed);
           RecordRef removed = RemoveForDeadline(shard, collection, member,
                                                 now_ms, /*evict=*/true);
           if (removed.get() != nullptr) {
@@ -182,6 +176,7 @@ void ShardMap::MakeRoom(std::uint64_t bound) {
 RecordRef ShardMap::RemoveForDeadline(Shard& shard, std::string_view collection,
                                       std::string_view member,
                                       std::int64_t now_ms, bool evict) {
+  CountDeadline(shard, collection, member, -1);
   const KeyRef key{collection, member};
   const KeyHashes hashes = Hash(key);
   const Slot slot = Locate(shard, key, hashes);
@@ -209,7 +204,22 @@ void ShardMap::IndexDeadline(Shard& shard, const Collection& collection,
                                   record->member())
                : shard.expiry.Remove(record->deadline_ms(), collection.name,
                                      record->member());
-  if (changed) indexed_deadlines_.fetch_add(sign, std::memory_order_relaxed);
+  if (changed) CountDeadline(shard, collection.name, record->member(), sign);
+}
+
+void ShardMap::CountDeadline(Shard& shard, std::string_view collection,
+                             std::string_view member, int sign) {
+  indexed_deadlines_.fetch_add(sign, std::memory_order_relaxed);
+  const std::uint64_t memory = DeadlineMemory(collection, member);
+  if (sign > 0) {
+    shard.deadline_memory += memory;
+  } else {
+    shard.deadline_memory -= memory;
+  }
+  if (max_memory_ != 0) {
+    memory_.fetch_add(sign * static_cast<std::int64_t>(memory),
+                      std::memory_order_relaxed);
+  }
 }
 
 void ShardMap::AddUnwritten(Shard& shard, std::int64_t bytes) {
@@ -516,7 +526,6 @@ std::uint64_t ShardMap::RemoveExpired() {
     {
       std::unique_lock lock(shard.mu);
       if (!EnterShard(shard, lock).ok()) continue;  // Closed.
-      const std::size_t indexed = shard.expiry.size();
       shard.expiry.TakeUntil(now_ms, [&](std::string_view collection,
                                          std::string_view member) {
         RecordRef gone = RemoveForDeadline(shard, collection, member, now_ms,
@@ -527,9 +536,6 @@ std::uint64_t ShardMap::RemoveExpired() {
         }
         return true;
       });
-      indexed_deadlines_.fetch_sub(
-          static_cast<std::int64_t>(indexed - shard.expiry.size()),
-          std::memory_order_relaxed);
     }
     replaced.clear();
   }
@@ -894,10 +900,10 @@ std::unique_ptr<ShardMap::Collection> ShardMap::RemoveCollection(
   shard.collections.erase(c);
   shard.keys -= removed->live;
   shard.bytes -= removed->bytes;
-  shard.memory -= removed->memory;
   if (max_memory_ != 0) {
-    memory_.fetch_sub(static_cast<std::int64_t>(removed->memory),
-                      std::memory_order_relaxed);
+    memory_.fetch_sub(
+        static_cast<std::int64_t>(removed->bytes + removed->live * kKeyMemory),
+        std::memory_order_relaxed);
   }
   if (!shard.expiry.empty()) {
     for (const Record* record : removed->members) {
@@ -1070,6 +1076,16 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
   return status;
 }
 
+std::uint64_t ShardMap::CollectionMemory(const Collection& collection) {
+  std::uint64_t memory = collection.bytes + collection.live * kKeyMemory;
+  for (const Record* record : collection.members) {
+    if (record->expiring()) {
+      memory += DeadlineMemory(collection.name, record->member());
+    }
+  }
+  return memory;
+}
+
 std::int64_t ShardMap::BatchGrowth(
     const std::vector<BatchOp>& ops,
     const std::vector<KeyHashes>& op_hashes) const {
@@ -1107,7 +1123,7 @@ std::int64_t ShardMap::BatchGrowth(
     std::shared_lock lock(shard.mu);
     for (std::string_view name : cleared) {
       if (auto c = shard.collections.find(name); c != shard.collections.end()) {
-        growth -= static_cast<std::int64_t>(c->second->memory);
+        growth -= static_cast<std::int64_t>(CollectionMemory(*c->second));
       }
     }
   }
@@ -1342,7 +1358,8 @@ ShardMap::Totals ShardMap::GetTotals() const {
     std::shared_lock lock(shard.mu);
     totals.keys += shard.keys;
     totals.bytes += shard.bytes;
-    totals.memory_bytes += shard.memory;
+    totals.memory_bytes +=
+        shard.bytes + shard.keys * kKeyMemory + shard.deadline_memory;
     totals.dirty_keys += shard.dirty_keys;
     totals.expiring_keys += shard.expiry.size();
     totals.unwritten_bytes += shard.unpublished_bytes;

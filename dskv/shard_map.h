@@ -55,9 +55,9 @@
 // totals (GetTotals, ListCollections, CollectionSize): callers that report
 // them call RemoveExpired first.
 //
-// Memory: each shard counts the memory its keys take (MemoryOf: the Record,
-// its table slot, its ExpiryIndex entry) under its lock, and with a limit
-// the map also keeps the total, in one atomic counter (a drifting total,
+// Memory: what the keys take (MemoryOf) follows from the keys and bytes each
+// shard counts and the memory of its deadlines, and with a limit the map
+// also keeps the total, in one atomic counter (a drifting total,
 // as for the unwritten bytes, would let a write that another refused pass
 // in another shard). A write that would add memory is admitted under its
 // shard's lock (AdmitGrowth) against that total. With eviction, a write first
@@ -380,9 +380,8 @@ class ShardMap {
     const std::shared_ptr<CollectionOrder> order;
     // Holds one reference to each Record; tombstones stay until drained.
     MemberTable members;
-    std::uint64_t live = 0;    // Members that are not tombstones.
-    std::uint64_t bytes = 0;   // Their members' and values' bytes.
-    std::uint64_t memory = 0;  // Their MemoryOf.
+    std::uint64_t live = 0;   // Members that are not tombstones.
+    std::uint64_t bytes = 0;  // Their members' and values' bytes.
     // Changes the built index has not taken yet (see "Ordering" above): the
     // Records of new members, alive as members or in `retired`, and
     // replaced Records the index may point at.
@@ -411,7 +410,8 @@ class ShardMap {
     std::int64_t unpublished_bytes ABSL_GUARDED_BY(mu) = 0;
     std::uint64_t keys ABSL_GUARDED_BY(mu) = 0;
     std::uint64_t bytes ABSL_GUARDED_BY(mu) = 0;
-    std::uint64_t memory ABSL_GUARDED_BY(mu) = 0;
+    // DeadlineMemory of each entry of `expiry`.
+    std::uint64_t deadline_memory ABSL_GUARDED_BY(mu) = 0;
     // Set while a batch (Apply) changes the shard: single-key calls wait
     // (EnterShard).
     bool frozen ABSL_GUARDED_BY(mu) = false;
@@ -575,9 +575,18 @@ class ShardMap {
   void Count(Shard& shard, Collection& collection, const Record* record,
              int sign);
 
+  // What a key takes beyond its member and value: the Record's 7-byte
+  // header, its rounding to 8 bytes (half that on average) and its slot in
+  // a MemberTable (4/3 to 5/3 slots of 8 bytes per member). Counted from the
+  // keys and bytes a shard counts anyway, so that keys pay nothing for the
+  // count without a limit.
+  static constexpr std::uint64_t kKeyMemory = 24;
+  // What a deadline adds to a key: its bytes in the Record and its
+  // ExpiryIndex entry.
+  static std::uint64_t DeadlineMemory(std::string_view collection,
+                                      std::string_view member);
   // The memory a key of `collection` holding a value of these sizes (or
-  // `record`) takes: its Record as the slab rounds it, its share of the
-  // member table, and an ExpiryIndex entry if it has a deadline.
+  // `record`) takes: member, value, kKeyMemory and any DeadlineMemory.
   static std::uint64_t MemoryOf(std::string_view collection,
                                 std::string_view member, std::size_t value_size,
                                 std::int64_t deadline_ms);
@@ -610,12 +619,12 @@ class ShardMap {
   std::int64_t BatchGrowth(const std::vector<BatchOp>& ops,
                            const std::vector<KeyHashes>& op_hashes) const;
 
-  // Removes the key an ExpiryIndex entry just taken from `shard` names, as
-  // Delete would, if it still holds a Record with that deadline: counted as
-  // expired if the Record expired by `now_ms`, else (only if `evict`) as
-  // evicted; a Record that has not expired is left unless `evict`. The
-  // caller holds the shard's lock exclusively. Returns the Record removed,
-  // to be released after the lock; null if none.
+  // Counts out an ExpiryIndex entry just taken from `shard`, and removes
+  // the key it names, as Delete would, if it still holds a Record with that
+  // deadline: counted as expired if the Record expired by `now_ms`, else (only
+  // if `evict`) as evicted; a Record that has not expired is left unless
+  // `evict`. The caller holds the shard's lock exclusively. Returns the Record
+  // removed, to be released after the lock; null if none.
   RecordRef RemoveForDeadline(Shard& shard, std::string_view collection,
                               std::string_view member, std::int64_t now_ms,
                               bool evict);
@@ -628,6 +637,11 @@ class ShardMap {
   }
   void IndexDeadline(Shard& shard, const Collection& collection,
                      const Record* record, int sign);
+  // Counts an entry of `shard`'s ExpiryIndex in (`sign` +1) or out.
+  void CountDeadline(Shard& shard, std::string_view collection,
+                     std::string_view member, int sign);
+  // MemoryOf every live key of `collection`.
+  static std::uint64_t CollectionMemory(const Collection& collection);
 
   // Adds `bytes` to the unwritten bytes of `shard`, whose lock the caller
   // holds exclusively.

@@ -108,8 +108,8 @@ TEST_F(MemoryLimitTest, WritesThatAddMemoryFailAtTheLimit) {
   const Stats full = StatsNow();
   EXPECT_EQ(full.max_memory_bytes, kLimit);
   EXPECT_LE(full.memory_bytes, kLimit);
-  // Within one key and the sharing tolerance (1/32) of the limit.
-  EXPECT_GE(full.memory_bytes, kLimit - kLimit / 32 - 256);
+  // Within one key of the limit.
+  EXPECT_GE(full.memory_bytes, kLimit - (kValue.size() + 64));
   EXPECT_EQ(full.keys, static_cast<std::uint64_t>(fitted));
   EXPECT_EQ(full.memory_refusals, 1u);
 
@@ -153,6 +153,21 @@ TEST_F(MemoryLimitTest, DeleteAllEmptiesAFullStore) {
   ASSERT_TRUE(IsOk(store_->DeleteAll("c")));
   EXPECT_EQ(StatsNow().memory_bytes, 0u);
   EXPECT_EQ(Fill(), fitted);
+}
+
+TEST_F(MemoryLimitTest, ExpiredAndDeletedKeysGiveTheirMemoryBack) {
+  ASSERT_TRUE(Open(kLimit));
+  const int fitted = Fill(Ttl(seconds(10)));
+  clock_.Advance(seconds(10));
+  const Stats expired = StatsNow();  // Removes what expired.
+  EXPECT_EQ(expired.keys, 0u);
+  EXPECT_EQ(expired.memory_bytes, 0u);
+  // The limit counts it back too: as many fit again, with deadlines or
+  // without, and a DeleteAll of keys with deadlines frees them all.
+  EXPECT_EQ(Fill(Ttl(seconds(100))), fitted);
+  ASSERT_TRUE(IsOk(store_->DeleteAll("c")));
+  EXPECT_EQ(StatsNow().memory_bytes, 0u);
+  EXPECT_GT(Fill(), fitted);
 }
 
 TEST_F(MemoryLimitTest, PersistWorksAtTheLimit) {
