@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <system_error>
@@ -23,18 +24,36 @@ std::string ParentOf(const std::string& path) {
   return parent.empty() ? "." : parent.string();
 }
 
-// Writes one collection's Records as its file in `dir`, synced.
-absl::StatusOr<std::uint64_t> WriteCollection(
-    FileSystem& fs, const std::string& dir, const std::string& collection,
-    const ShardMap::Records& records) {
-  std::vector<format::RecordFields> fields;
-  fields.reserve(records.size());
-  VisitPrefetching</*kForWrite=*/false>(records, [&](const RecordRef& record) {
-    fields.push_back(record->fields());
-  });
+// Writes one collection's Records as its file in `dir`, synced, and
+// releases them as they are written.
+absl::StatusOr<std::uint64_t> WriteCollection(FileSystem& fs,
+                                              const std::string& dir,
+                                              const std::string& collection,
+                                              ShardMap::Records& records) {
+  // Each Record is read, encoded and released while it is cached, a piece
+  // at a time, rather than in a pass each over records scattered in memory.
+  constexpr std::size_t kPiece = 2048;
+  std::size_t given = 0;         // Records [0, given) were handed out,
+  std::size_t fields_given = 0;  // the last this many in the last piece.
+  const auto next = [&](std::vector<format::RecordFields>& fields) {
+    // What the previous call gave is written.
+    for (std::size_t i = given - fields_given; i < given; ++i) {
+      records[i] = RecordRef();
+    }
+    if (given == records.size()) return false;
+    const std::size_t end = std::min(records.size(), given + kPiece);
+    const absl::Span<const RecordRef> piece =
+        absl::MakeConstSpan(records).subspan(given, end - given);
+    VisitPrefetching</*kForWrite=*/false>(piece, [&](const RecordRef& record) {
+      fields.push_back(record->fields());
+    });
+    fields_given = end - given;
+    given = end;
+    return true;
+  };
   CollectionFile file;
   absl::StatusOr<Rewrite> rewrite =
-      StartRewrite(fs, dir, collection, fields, file);
+      StartRewriteFrom(fs, dir, collection, next, file);
   if (!rewrite.ok()) return rewrite.status();
   if (rewrite->temp != nullptr) {
     if (absl::Status s = rewrite->temp->Sync(); !s.ok()) return s;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "absl/types/span.h"
 #include "persist/collection_reader.h"
 #include "persist/format.h"
 #include "persist/journal.h"
@@ -13,16 +14,11 @@ namespace {
 // Rewrites are written in batches of about this many bytes.
 constexpr std::uint64_t kRewriteBatchBytes = std::uint64_t{4} << 20;
 
-// Writes the header and `records` to `out`, adding the bytes to
-// `*written`.
-absl::Status WriteRecords(WritableFile& out, std::string_view collection,
-                          const std::vector<format::RecordFields>& records,
-                          std::uint64_t* written) {
-  std::string header;
-  format::AppendHeader(collection, &header);
-  if (absl::Status s = out.Append(header); !s.ok()) return s;
-  *written += header.size();
-  RecordBatch batch;
+// Writes `records` to `out` through `batch`, adding the bytes to
+// `*written`; all of them, before it returns.
+absl::Status WritePiece(WritableFile& out,
+                        absl::Span<const format::RecordFields> records,
+                        RecordBatch& batch, std::uint64_t* written) {
   // The records' bytes are usually scattered over memory, and not cached:
   // asking for them a few records ahead overlaps their misses.
   constexpr std::size_t kAhead = 8;
@@ -39,6 +35,43 @@ absl::Status WriteRecords(WritableFile& out, std::string_view collection,
     }
   }
   return absl::OkStatus();
+}
+
+// As StartRewriteFrom, with its first piece of records (empty: the
+// collection is) given apart from the source of the others.
+absl::StatusOr<Rewrite> StartRewriteWith(
+    FileSystem& fs, const std::string& dir, std::string_view collection,
+    absl::Span<const format::RecordFields> first, RecordSource more,
+    CollectionFile& file) {
+  // The old file's descriptor would keep appending to the replaced inode.
+  file.writer.reset();
+  file.needs_rewrite = true;  // Until the new file is installed.
+  Rewrite rewrite;
+  rewrite.path = CollectionPath(dir, collection);
+  if (first.empty()) return rewrite;
+  rewrite.temp_path = rewrite.path + std::string(format::kTempSuffix);
+  absl::StatusOr<std::unique_ptr<WritableFile>> out =
+      fs.OpenForAppend(rewrite.temp_path, /*truncate=*/true);
+  if (!out.ok()) return out.status();
+  rewrite.temp = *std::move(out);
+  std::string header;
+  format::AppendHeader(collection, &header);
+  if (absl::Status s = rewrite.temp->Append(header); !s.ok()) return s;
+  rewrite.size += header.size();
+  RecordBatch batch;
+  if (absl::Status s = WritePiece(*rewrite.temp, first, batch, &rewrite.size);
+      !s.ok()) {
+    return s;
+  }
+  std::vector<format::RecordFields> piece;
+  while (more(piece)) {
+    if (absl::Status s = WritePiece(*rewrite.temp, piece, batch, &rewrite.size);
+        !s.ok()) {
+      return s;
+    }
+    piece.clear();
+  }
+  return rewrite;
 }
 
 }  // namespace
@@ -139,26 +172,21 @@ absl::Status AppendToCollectionFile(FileSystem& fs, const std::string& path,
   return absl::OkStatus();
 }
 
+absl::StatusOr<Rewrite> StartRewriteFrom(FileSystem& fs, const std::string& dir,
+                                         std::string_view collection,
+                                         RecordSource next,
+                                         CollectionFile& file) {
+  std::vector<format::RecordFields> first;
+  if (!next(first)) first.clear();
+  return StartRewriteWith(fs, dir, collection, first, next, file);
+}
+
 absl::StatusOr<Rewrite> StartRewrite(
     FileSystem& fs, const std::string& dir, std::string_view collection,
     const std::vector<format::RecordFields>& records, CollectionFile& file) {
-  // The old file's descriptor would keep appending to the replaced inode.
-  file.writer.reset();
-  file.needs_rewrite = true;  // Until the new file is installed.
-  Rewrite rewrite;
-  rewrite.path = CollectionPath(dir, collection);
-  if (records.empty()) return rewrite;
-  rewrite.temp_path = rewrite.path + std::string(format::kTempSuffix);
-  absl::StatusOr<std::unique_ptr<WritableFile>> out =
-      fs.OpenForAppend(rewrite.temp_path, /*truncate=*/true);
-  if (!out.ok()) return out.status();
-  rewrite.temp = *std::move(out);
-  if (absl::Status s =
-          WriteRecords(*rewrite.temp, collection, records, &rewrite.size);
-      !s.ok()) {
-    return s;
-  }
-  return rewrite;
+  return StartRewriteWith(
+      fs, dir, collection, records,
+      [](std::vector<format::RecordFields>&) { return false; }, file);
 }
 
 absl::Status FinishRewrite(FileSystem& fs, Rewrite& rewrite,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "base/string_hash.h"
 #include "persist/collection_reader.h"
@@ -92,6 +93,21 @@ struct Rewrite {
 absl::StatusOr<Rewrite> StartRewrite(
     FileSystem& fs, const std::string& dir, std::string_view collection,
     const std::vector<format::RecordFields>& records, CollectionFile& file);
+
+// Where a rewrite's records come from when they are made as it goes: fills
+// `fields` (empty on entry) with the next records and returns true, or
+// returns false once there are none left. What it gave is written before
+// it is called again, so it may then release what those fields point at.
+using RecordSource =
+    absl::FunctionRef<bool(std::vector<format::RecordFields>& fields)>;
+
+// As StartRewrite, with the records from `next`: a caller that makes them
+// from memory a piece at a time touches each once, while it is cached,
+// rather than in one pass to make them and another to write them.
+absl::StatusOr<Rewrite> StartRewriteFrom(FileSystem& fs, const std::string& dir,
+                                         std::string_view collection,
+                                         RecordSource next,
+                                         CollectionFile& file);
 
 // Renames the synced new version over the collection file, or removes the
 // file if the collection is empty. The caller must sync the directory to
