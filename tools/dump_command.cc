@@ -32,8 +32,24 @@ absl::StatusOr<std::vector<CollectionInfo>> CollectionsToDump(
   return selected;
 }
 
+// The deadline of `key`, in milliseconds since the Unix epoch; nullopt if
+// it has none. From the time it has left, so within a millisecond or so.
+absl::StatusOr<std::optional<std::int64_t>> DeadlineOf(const Store& store,
+                                                       std::string_view key) {
+  absl::StatusOr<std::optional<std::chrono::milliseconds>> left =
+      store.Ttl(key);
+  if (!left.ok()) return left.status();
+  if (!left->has_value()) return std::nullopt;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return (now + **left).count();
+}
+
+// Writes the keys of `info`; `with_deadlines`: asks each for its deadline
+// (a store that has none need not).
 absl::Status DumpCollection(const Store& store, const CollectionInfo& info,
-                            Output& out, Progress& progress) {
+                            bool with_deadlines, Output& out,
+                            Progress& progress) {
   // A page at a time, in member order, values shared rather than copied:
   // memory stays bounded however large the collection.
   ScanOptions options;
@@ -43,7 +59,18 @@ absl::Status DumpCollection(const Store& store, const CollectionInfo& info,
     absl::StatusOr<SharedScanPage> page = store.ScanShared(info.name, options);
     if (!page.ok()) return page.status();
     for (const SharedValue& member : page->items) {
-      line = EncodeDumpLine(info.name, member.member(), member.value());
+      std::optional<std::int64_t> expires_ms;
+      if (with_deadlines) {
+        absl::StatusOr<std::optional<std::int64_t>> deadline =
+            DeadlineOf(store, info.name + "/" + std::string(member.member()));
+        // NotFound: it expired since the page was read; dumped without.
+        if (!deadline.ok() && !absl::IsNotFound(deadline.status())) {
+          return deadline.status();
+        }
+        if (deadline.ok()) expires_ms = *deadline;
+      }
+      line = EncodeDumpLine(info.name, member.member(), member.value(),
+                            expires_ms);
       line += '\n';
       if (absl::Status s = out.Write(line); !s.ok()) return s;
       progress.Add(1);
@@ -74,9 +101,15 @@ absl::Status RunDump(const Invocation& invocation) {
   if (!out.ok()) return out.status();
   std::uint64_t keys = 0;
   for (const CollectionInfo& c : *collections) keys += c.keys;
+  // The store is open read-only: no key gains a deadline meanwhile.
+  absl::StatusOr<Stats> stats = (*store)->GetStats();
+  if (!stats.ok()) return stats.status();
+  const bool with_deadlines = stats->expiring_keys > 0;
   Progress progress("dump", keys, ProgressUnit::kRecords);
   for (const CollectionInfo& c : *collections) {
-    if (absl::Status s = DumpCollection(**store, c, *out, progress); !s.ok()) {
+    if (absl::Status s =
+            DumpCollection(**store, c, with_deadlines, *out, progress);
+        !s.ok()) {
       return s;
     }
   }
@@ -101,6 +134,10 @@ Command DumpCommand() {
           "4648,\nwith padding) under its name with \"_base64\" appended:\n\n"
           "  {{\"collection\":\"bin\",\"member\":\"k\","
           "\"value_base64\":\"AP8=\"}}\n\n"
+          "A key that expires has a fourth field, its deadline in\n"
+          "milliseconds since the Unix epoch (UTC), as a string:\n\n"
+          "  {{\"collection\":\"session\",\"member\":\"abc\","
+          "\"value\":\"u7\",\"expires_ms\":\"1764897000000\"}}\n\n"
           "Collections come in byte order of their names, and the members of\n"
           "each in byte order, so a store always gives the same dump: 'dskv\n"
           "load' of a dump into an empty store, dumped again, gives the same\n"

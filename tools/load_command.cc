@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -34,10 +36,18 @@ class PendingRecords {
     return records_.size() >= kBatchRecords || bytes_ >= kBatchBytes;
   }
 
-  void Add(DumpRecord record, std::string where) {
+  // Adds `record` unless its deadline has passed at `now_ms`; returns
+  // whether it did.
+  bool Add(DumpRecord record, std::string where, std::int64_t now_ms) {
+    PutOptions options;
+    if (record.expires_ms.has_value()) {
+      if (*record.expires_ms <= now_ms) return false;
+      options.ttl = std::chrono::milliseconds(*record.expires_ms - now_ms);
+    }
     bytes_ +=
         record.collection.size() + record.member.size() + record.value.size();
-    records_.push_back({std::move(record), std::move(where)});
+    records_.push_back({std::move(record), std::move(where), options});
+    return true;
   }
 
   // Writes the records in one batch, counting them in `*loaded`. If the
@@ -45,18 +55,18 @@ class PendingRecords {
   // the records before it are in.
   absl::Status Write(Store& store, std::uint64_t* loaded) {
     WriteBatch batch;
-    for (const auto& [record, where] : records_) {
-      batch.Put(record.Key(), record.value);
+    for (const Pending& p : records_) {
+      batch.Put(p.record.Key(), p.record.value, p.options);
     }
     absl::Status status = store.Write(batch);
     if (status.ok()) {
       *loaded += records_.size();
     } else {
       status = absl::OkStatus();
-      for (const auto& [record, where] : records_) {
-        status = store.Put(record.Key(), record.value);
+      for (const Pending& p : records_) {
+        status = store.Put(p.record.Key(), p.record.value, p.options);
         if (!status.ok()) {
-          status = WithContext(where, status);
+          status = WithContext(p.where, status);
           break;
         }
         ++*loaded;
@@ -68,16 +78,21 @@ class PendingRecords {
   }
 
  private:
-  // Each with the line it came from.
-  std::vector<std::pair<DumpRecord, std::string>> records_;
+  struct Pending {
+    DumpRecord record;
+    std::string where;   // The line it came from.
+    PutOptions options;  // Its deadline, as a ttl from when it was read.
+  };
+  std::vector<Pending> records_;
   std::size_t bytes_ = 0;
 };
 
 // Puts the records of `input` into `store` in order, counting them in
-// `*loaded`. Stops at the first bad line, with an error naming it; the
+// `*loaded`, and those whose deadline had passed, which it leaves out, in
+// `*expired`. Stops at the first bad line, with an error naming it; the
 // records before it are put.
-absl::Status PutRecords(LineReader& input, Store& store,
-                        std::uint64_t* loaded) {
+absl::Status PutRecords(LineReader& input, Store& store, std::uint64_t* loaded,
+                        std::uint64_t* expired) {
   // A fraction of the input's bytes when its size is known, else a count.
   const bool by_bytes = input.size().has_value();
   Progress progress("load", input.size().value_or(0),
@@ -94,7 +109,13 @@ absl::Status PutRecords(LineReader& input, Store& store,
       if (absl::Status s = pending.Write(store, loaded); !s.ok()) return s;
       return line.ok() ? WithContext(where, record.status()) : error;
     }
-    pending.Add(*std::move(record), std::move(where));
+    const std::int64_t now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    if (!pending.Add(*std::move(record), std::move(where), now_ms)) {
+      ++*expired;
+    }
     if (pending.full()) {
       if (absl::Status s = pending.Write(store, loaded); !s.ok()) return s;
     }
@@ -112,7 +133,9 @@ absl::Status RunLoad(const Invocation& invocation) {
   if (!locked.ok()) return locked.status();
 
   std::uint64_t loaded = 0;
-  const absl::Status status = PutRecords(*input, (*locked)->store(), &loaded);
+  std::uint64_t expired = 0;
+  const absl::Status status =
+      PutRecords(*input, (*locked)->store(), &loaded, &expired);
   // Records put before an error stay: they are flushed with the rest, and
   // the error says how many there are.
   const absl::Status closed = (*locked)->Close();
@@ -127,8 +150,11 @@ absl::Status RunLoad(const Invocation& invocation) {
                                               MessageOf(closed))));
   }
   if (!closed.ok()) return closed;
-  return WriteStdout(fmt::format("loaded {} into {}\n", Count(loaded, "record"),
-                                 invocation.store_dir()));
+  return WriteStdout(fmt::format(
+      "loaded {} into {}{}\n", Count(loaded, "record"), invocation.store_dir(),
+      expired == 0 ? ""
+                   : fmt::format("; left out {} whose deadline had passed",
+                                 Count(expired, "record"))));
 }
 
 }  // namespace
@@ -146,9 +172,11 @@ Command LoadCommand() {
           "\nif it does not exist. Prints how many records were loaded.\n\n"
           "Reading is strict: each line must be one JSON object with exactly\n"
           "the fields collection, member and value (each possibly with\n"
-          "\"_base64\" appended), in any order, as JSON (RFC 8259) with valid\n"
-          "UTF-8. Blank lines are errors. At the first bad line, or a key the\n"
-          "store rejects, load stops with an error naming the line; the\n"
+          "\"_base64\" appended), and expires_ms for a key that expires, in\n"
+          "any order, as JSON (RFC 8259) with valid UTF-8. A key whose\n"
+          "deadline has passed is left out (and counted); the others keep\n"
+          "theirs. Blank lines are errors. At the first bad line, or a key\n"
+          "the store rejects, load stops with an error naming the line; the\n"
           "records before it stay loaded, and the message says how many.\n\n"
           "{}",
           kWriteNote),

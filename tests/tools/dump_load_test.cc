@@ -1,9 +1,11 @@
 // dump and load end to end: the dump format on disk, the round trip of any
 // bytes through it, and load's strictness about its input.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -94,6 +96,59 @@ TEST_F(DumpLoadTest, DumpWritesSortedJsonLines) {
       "\n"
       R"({"collection":"b","member":"2","value":"two"})"
       "\n");
+}
+
+TEST_F(DumpLoadTest, DeadlinesSurviveDumpAndLoad) {
+  {
+    absl::StatusOr<std::unique_ptr<dskv::Store>> s = dskv::Store::Open(store());
+    ASSERT_TRUE(s.ok()) << s.status();
+    dskv::PutOptions hour;
+    hour.ttl = std::chrono::hours(1);
+    ASSERT_TRUE((*s)->Put("s/expiring", "1", hour).ok());
+    ASSERT_TRUE((*s)->Put("s/plain", "2").ok());
+    ASSERT_TRUE((*s)->Close().ok());
+  }
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const std::int64_t before = now_ms();
+  const ToolRun dump = RunDskv({"dump", store()});
+  ASSERT_EQ(dump.exit_code, 0) << dump;
+  const std::string::size_type at = dump.out.find(R"("expires_ms":")");
+  ASSERT_NE(at, std::string::npos) << dump.out;
+  const std::int64_t expires = std::stoll(dump.out.substr(at + 14));
+  // The deadline set above, give or take the time the test took.
+  EXPECT_GT(expires, before + 3'590'000);
+  EXPECT_LE(expires, now_ms() + 3'600'000);
+  EXPECT_NE(dump.out.find(R"({"collection":"s","member":"plain","value":"2"})"
+                          "\n"),
+            std::string::npos)
+      << dump.out;
+
+  // Loaded back with the deadline; a line whose deadline passed is left
+  // out.
+  const std::string past =
+      R"({"collection":"s","member":"gone","value":"3","expires_ms":"1000"})"
+      "\n";
+  const ToolRun load = RunDskv({"load", store("copy")}, dump.out + past);
+  ASSERT_EQ(load.exit_code, 0) << load;
+  EXPECT_EQ(load.out, "loaded 2 records into " + store("copy") +
+                          "; left out 1 record whose deadline had passed\n");
+  absl::StatusOr<std::unique_ptr<dskv::Store>> copy =
+      dskv::Store::Open(store("copy"));
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  absl::StatusOr<std::optional<std::chrono::milliseconds>> left =
+      (*copy)->Ttl("s/expiring");
+  ASSERT_TRUE(left.ok()) << left.status();
+  ASSERT_TRUE(left->has_value());
+  EXPECT_GT(**left, std::chrono::minutes(59));
+  EXPECT_TRUE((*copy)->Get("s/gone").status().code() ==
+              absl::StatusCode::kNotFound);
+  left = (*copy)->Ttl("s/plain");
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_FALSE(left->has_value());
 }
 
 TEST_F(DumpLoadTest, DumpOfOneCollectionAndToAFile) {

@@ -2,6 +2,7 @@
 // base64, JSON writing and strict reading, the dump line format, command
 // line parsing, and the text a progress bar shows.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -242,6 +243,28 @@ TEST(DumpFormatTest, DecodeAcceptsAnyOrderAndEitherForm) {
       R"({"value_base64":"eA==","member":"m","collection":"c"})");
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_EQ(record->value, "x");
+}
+
+TEST(DumpFormatTest, ADeadlineIsAFourthField) {
+  EXPECT_EQ(EncodeDumpLine("s", "k", "v", 1764897000123),
+            R"({"collection":"s","member":"k","value":"v",)"
+            R"("expires_ms":"1764897000123"})");
+  absl::StatusOr<DumpRecord> record = DecodeDumpLine(
+      R"({"expires_ms":"1764897000123","collection":"s","member":"k","value":"v"})");
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->expires_ms, 1764897000123);
+  record = DecodeDumpLine(R"({"collection":"s","member":"k","value":"v"})");
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->expires_ms, std::nullopt);
+  for (const char* bad :
+       {"", "0", "-5", "1.5", "12ab", " 12", "99999999999999999999999"}) {
+    const std::string line =
+        R"({"collection":"s","member":"k","value":"v","expires_ms":")" +
+        std::string(bad) + R"("})";
+    EXPECT_TRUE(FailsWith(DecodeDumpLine(line).status(),
+                          R"(field "expires_ms" must be a positive count)"))
+        << line;
+  }
 }
 
 TEST(DumpFormatTest, DecodeRejectsWhatEncodeNeverWrites) {
