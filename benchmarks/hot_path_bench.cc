@@ -1,14 +1,20 @@
 // The in-memory cost of Put, overwrite, Get and a 50/50 mix on one thread,
 // with the janitor kept out of the way (a long flush_interval, no backlog
 // limit), so that a change to the hot path shows without the disk's noise.
-// Built from any revision's public API, it can run two builds in
-// alternating runs. Read such a comparison with a profile of each (perf
-// record -e cpu-clock): on this VM the harness's own reads of its key
-// arrays (Run, and memchr in ParseKey) took 3 to 10 times more samples in
-// one build than in another with dskv's functions at equal counts, so the
-// rates alone can differ by tens of percent for reasons outside dskv.
+// Built from another revision's public API (before a9b5031, without the
+// max_memory_bytes line), it can run two builds in alternating runs. Read such
+// a comparison with a profile of each (perf record -e cpu-clock): on this VM
+// the harness's own reads of its key arrays (Run, and memchr in ParseKey) took
+// 3 to 14 times more samples in one build than in another with dskv's functions
+// at equal counts, so the rates alone can differ by tens of percent for reasons
+// outside dskv.
 //
 //   bazel run -c opt //benchmarks:hot_path_bench -- [--keys=N] [--rounds=N]
+//       [--max_memory_bytes=N]
+//
+// --max_memory_bytes sets Options::max_memory_bytes (0, the default: none),
+// so that one build can be run with a limit that is never reached and
+// without one: what counting memory costs the calls.
 //
 // Prints, per round, the million operations a second of each phase.
 
@@ -69,6 +75,8 @@ double Rate(std::uint64_t n, Op op) {
 int Run(int argc, char** argv) {
   const std::uint64_t keys = Flag(argc, argv, "keys", 1'000'000);
   const std::uint64_t rounds = Flag(argc, argv, "rounds", 1);
+  const std::uint64_t max_memory_bytes =
+      Flag(argc, argv, "max_memory_bytes", 0);
   // The keys, of one width, in one buffer: the harness's own reads then
   // cost the same in every build, whatever the allocator's layout.
   constexpr std::size_t kKeyWidth = 20;
@@ -93,6 +101,7 @@ int Run(int argc, char** argv) {
     dskv::Options options;
     options.flush_interval = std::chrono::hours(1);
     options.max_dirty_bytes = 0;
+    options.max_memory_bytes = max_memory_bytes;
     absl::StatusOr<std::unique_ptr<dskv::Store>> store =
         dskv::Store::Open(dir, options);
     if (!store.ok()) {

@@ -168,21 +168,23 @@ struct Options {
   const Clock* clock = nullptr;
 
   // The most memory the store's keys may take (Stats::memory_bytes: each
-  // key's record, its share of the hash tables, and the index entry of a
-  // key with a deadline; not the janitor's transient buffers or memory the
-  // allocator keeps after a delete). A write that would take the store past
-  // it fails with ResourceExhausted and changes nothing, unless `eviction`
-  // makes room: Put of a new key or a larger value, PutContent, Increment
-  // of a new counter, Expire of a key without a deadline (a deadline costs
-  // memory), a WriteBatch whose net effect adds memory (checked as a whole:
-  // all of it or none). Delete, DeleteAll, Persist and writes that keep or
-  // shrink a key's size always work, so a full store can always be emptied.
+  // key's member and value plus 24 bytes for its record's header and its
+  // hash-table slot, and for a key with a deadline the deadline and its
+  // index entry; not per-collection tables, the janitor's transient buffers
+  // or memory the allocator keeps after a delete). A write that would take the
+  // store past it fails with ResourceExhausted and changes nothing, unless
+  // `eviction` makes room: Put of a new key or a larger value, PutContent,
+  // Increment of a new counter, Expire of a key without a deadline (a deadline
+  // costs memory), a WriteBatch whose net effect adds memory (checked as a
+  // whole: all of it or none). Delete, DeleteAll, Persist and writes that keep
+  // or shrink a key's size always work, so a full store can always be emptied.
   // Open loads every key whatever the limit: a store opened with a smaller
   // limit than it holds refuses growth until deletes bring it under. Writes
   // racing at the limit may each pass it by their own size (each is admitted
   // against the total before it adds to it). With a limit, every write also
-  // updates one shared counter: a cost of a few nanoseconds, more when many
-  // cores write. 0: no limit. Default: 0.
+  // updates one counter all writers share (an atomic add, contended when
+  // many cores write); without one, writes count nothing more. 0: no limit.
+  // Default: 0.
   std::uint64_t max_memory_bytes = 0;
 
   // What a write that would pass max_memory_bytes does (see Eviction). A
