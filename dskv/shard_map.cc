@@ -133,6 +133,26 @@ absl::Status ShardMap::AdmitGrowth(Shard& shard, std::int64_t growth) {
       static_cast<std::uint64_t>(growth));
 }
 
+std::uint64_t ShardMap::GrowthOf(KeyRef key, std::size_t value_size,
+                                 std::int64_t deadline_ms) const {
+  const KeyHashes hashes = Hash(key);
+  Shard& shard = ShardFor(hashes);
+  std::uint64_t now = 0;
+  {
+    std::shared_lock lock(shard.mu);
+    now = MemoryAt(Locate(shard, key, hashes));
+  }
+  const std::uint64_t after =
+      MemoryOf(key.collection, key.member, value_size, deadline_ms);
+  return after > now ? after - now : 0;
+}
+
+void ShardMap::MakeRoomFor(KeyRef key, std::size_t value_size,
+                           std::int64_t deadline_ms) {
+  const std::uint64_t growth = GrowthOf(key, value_size, deadline_ms);
+  if (growth > 0) MakeRoom(growth);
+}
+
 void ShardMap::MakeRoom(std::uint64_t bound) {
   std::int64_t needed = memory_.load(std::memory_order_relaxed) +
                         static_cast<std::int64_t>(bound) - max_memory_;
@@ -456,9 +476,7 @@ absl::Status ShardMap::Put(KeyRef key, std::string_view value) {
 
 absl::Status ShardMap::PutExpiring(KeyRef key, std::string_view value,
                                    std::int64_t deadline_ms) {
-  if (evict_) {
-    MakeRoom(MemoryOf(key.collection, key.member, value.size(), deadline_ms));
-  }
+  if (evict_) MakeRoomFor(key, value.size(), deadline_ms);
   return PlaceRecord(key, Hash(key),
                      RecordRef(slab_.NewPut(key.member, value, deadline_ms)),
                      /*unless_equal=*/false)
@@ -467,10 +485,16 @@ absl::Status ShardMap::PutExpiring(KeyRef key, std::string_view value,
 
 absl::StatusOr<std::optional<std::int64_t>> ShardMap::SetDeadline(
     KeyRef key, std::int64_t deadline_ms) {
-  // A deadline's cost: its bytes in the Record and its index entry.
+  // A deadline's cost, its bytes in the Record and its index entry, is
+  // new only to a key without one: moving a deadline costs nothing, and
+  // must not evict the key itself, which may well be the soonest.
   if (evict_ && deadline_ms != Record::kNoDeadline) {
-    MakeRoom(MemoryOf(key.collection, key.member, 0, deadline_ms) -
-             MemoryOf(key.collection, key.member, 0, Record::kNoDeadline));
+    std::size_t value_size = 0;
+    if (ReadRecord(key, [&](const Record* record) {
+          value_size = record->value().size();
+        }).ok()) {
+      MakeRoomFor(key, value_size, deadline_ms);
+    }
   }
   const KeyHashes hashes = Hash(key);
   Shard& shard = ShardFor(hashes);
@@ -484,6 +508,9 @@ absl::StatusOr<std::optional<std::int64_t>> ShardMap::SetDeadline(
     if (current == nullptr) return std::nullopt;
     had = current->deadline_ms();
     if (*had == deadline_ms) return had;
+    // What it evicts (only keys with deadlines) never includes `current`:
+    // a key that has one grows by nothing here, and one without is not
+    // evictable.
     if (absl::Status s =
             AdmitWrite(shard, slot, key, current->value().size(), deadline_ms);
         !s.ok()) {
@@ -549,10 +576,7 @@ absl::StatusOr<bool> ShardMap::PutIfChanged(KeyRef key,
 
 absl::StatusOr<bool> ShardMap::Write(KeyRef key, std::string_view value,
                                      bool unless_equal) {
-  if (evict_) {
-    MakeRoom(MemoryOf(key.collection, key.member, value.size(),
-                      Record::kNoDeadline));
-  }
+  if (evict_) MakeRoomFor(key, value.size(), Record::kNoDeadline);
   // Rewriting a value of the same size in place saves an allocation and a
   // free, and for a large value the page faults of fresh memory. A small
   // Record is allocated under the lock when that cannot be done: the slab
@@ -595,9 +619,7 @@ absl::StatusOr<bool> ShardMap::PutFrom(
   // Not worth filling (a slow upload, say) if it cannot be placed. A Close
   // while `fill` runs is found by PlaceRecord.
   if (closed_.load(std::memory_order_relaxed)) return ClosedError();
-  if (evict_) {
-    MakeRoom(MemoryOf(key.collection, key.member, size, deadline_ms));
-  }
+  if (evict_) MakeRoomFor(key, size, deadline_ms);
   // Filled before any lock: `fill` may take as long as it likes.
   RecordRef record(slab_.NewUnfilledPut(key.member, size, deadline_ms));
   if (absl::Status s = fill(absl::Span<char>(record->value_to_fill(), size));
@@ -957,8 +979,7 @@ absl::Status ShardMap::Apply(const std::vector<BatchOp>& ops,
     std::uint64_t bound = 0;
     for (const BatchOp& op : ops) {
       if (op.kind == BatchOp::Kind::kPut) {
-        bound += MemoryOf(op.key.collection, op.key.member, op.value.size(),
-                          op.deadline_ms);
+        bound += GrowthOf(op.key, op.value.size(), op.deadline_ms);
       }
     }
     MakeRoom(bound);

@@ -614,6 +614,16 @@ class ShardMap {
   // over, until a write that adds at most `bound` bytes fits the limit (or
   // no key has a deadline). Takes shard locks: the caller holds none.
   void MakeRoom(std::uint64_t bound);
+  // What storing a value of `value_size` bytes (and `deadline_ms`) at
+  // `key` would add to the memory now: 0 for a write that does not grow
+  // the key. An estimate for MakeRoom: the key may change before the write
+  // takes its lock, which AdmitGrowth then judges exactly.
+  std::uint64_t GrowthOf(KeyRef key, std::size_t value_size,
+                         std::int64_t deadline_ms) const;
+  // MakeRoom for such a write, if it grows the key: an overwrite at the
+  // limit evicts nothing.
+  void MakeRoomFor(KeyRef key, std::size_t value_size,
+                   std::int64_t deadline_ms);
   // The memory applying `ops` (whose keys hash to `op_hashes`) adds, net;
   // negative if it frees more. The caller has frozen the shards they touch.
   std::int64_t BatchGrowth(const std::vector<BatchOp>& ops,

@@ -282,6 +282,38 @@ TEST_F(MemoryLimitTest, EvictionRemovesTheSoonestDeadlinesFirst) {
   EXPECT_TRUE(HasCode(store_->Get(KeyOf(0)), absl::StatusCode::kNotFound));
 }
 
+// A session store at its limit: pushing back the deadline of the key that
+// expires soonest, or overwriting a key with a value no larger, costs
+// nothing, and must evict nothing (least of all that key).
+TEST_F(MemoryLimitTest, MovingADeadlineAtTheLimitEvictsNothing) {
+  ASSERT_TRUE(Open(kLimit, Eviction::kSoonestDeadline));
+  for (int i = 0; i < 20'000; ++i) {
+    ASSERT_TRUE(IsOk(store_->Put(KeyOf(i), kValue, Ttl(seconds(1000 + i)))));
+  }
+  const Stats full = StatsNow();
+  const int soonest = static_cast<int>(full.evicted_keys);  // The first left.
+  ASSERT_TRUE(IsOk(store_->Get(KeyOf(soonest))));
+  ASSERT_TRUE(IsOk(store_->Expire(KeyOf(soonest), seconds(100'000))));
+  EXPECT_TRUE(HasValue(store_->Get(KeyOf(soonest)), kValue));
+  EXPECT_EQ(StatsNow().evicted_keys, full.evicted_keys);
+  // Nor does an overwrite that does not grow a key, with a ttl or without.
+  const std::string same(kValue.size(), 'w');
+  ASSERT_TRUE(IsOk(store_->Put(KeyOf(soonest + 1), same, Ttl(seconds(5)))));
+  ASSERT_TRUE(IsOk(store_->Put(KeyOf(soonest + 2), "short", Ttl(seconds(9)))));
+  EXPECT_EQ(StatsNow().evicted_keys, full.evicted_keys);
+  EXPECT_TRUE(HasValue(store_->Get(KeyOf(soonest + 1)), same));
+  // A deadline for a key without one costs memory: the soonest go.
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(IsOk(store_->Put("p/" + std::to_string(i), kValue)));
+  }
+  const std::uint64_t before = StatsNow().evicted_keys;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(IsOk(store_->Expire("p/" + std::to_string(i), seconds(50))));
+  }
+  EXPECT_GT(StatsNow().evicted_keys, before);
+  EXPECT_LE(StatsNow().memory_bytes, kLimit);
+}
+
 TEST_F(MemoryLimitTest, EvictionWithoutDeadlinesRefuses) {
   ASSERT_TRUE(Open(kLimit, Eviction::kSoonestDeadline));
   Fill();
