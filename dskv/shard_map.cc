@@ -646,11 +646,10 @@ absl::StatusOr<ShardMap::Placed> ShardMap::PlaceRecord(KeyRef key,
     if (unless_equal && slot.value() == record->value()) {
       return Placed::kUnchanged;
     }
-    if (max_memory_ != 0) {
-      const std::int64_t growth =
-          static_cast<std::int64_t>(MemoryOf(key.collection, record.get())) -
-          static_cast<std::int64_t>(MemoryAt(slot));
-      if (absl::Status s = AdmitGrowth(shard, growth); !s.ok()) return s;
+    if (absl::Status s = AdmitWrite(shard, slot, key, record->value().size(),
+                                    record->deadline_ms());
+        !s.ok()) {
+      return s;
     }
     created = slot.live() == nullptr;
     replaced = PlaceAt(shard, slot, key, hashes, record.release());
